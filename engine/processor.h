@@ -1,0 +1,69 @@
+// The engine: turns client requests into txns and answers, and applies committed txns to the
+// tree. Pure and deterministic: no I/O, no clock, no threads. Owned by the engine core thread.
+//
+// The flow, driven by the owner (server/engine_core):
+//   handle(in)      validate a request against the tree plus every still-uncommitted change;
+//                   writes become Txns with the next zxid, handed to out.log(); reads are
+//                   answered at once through out.send(), unless their session has writes in
+//                   flight (per-session FIFO: they wait behind those writes).
+//   commit(zxid)    every logged txn with zxid <= `zxid` is durable: apply in order, send the
+//                   replies, fire watches (a watch event always precedes the reply that
+//                   observes its change, on the same connection).
+//   tick(now)       expire sessions (closeSession txns), remove expired TTL nodes and empty
+//                   containers (delete txns), as ZooKeeper's session tracker and container
+//                   manager do.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/request.h"
+#include "engine/txn.h"
+
+namespace rk {
+
+struct EngineConfig {
+  int64_t server_id = 0;               // myid (0 standalone)
+  int32_t tick_ms = 2000;
+  int32_t min_session_timeout_ms = -1;  // -1: 2 * tick_ms
+  int32_t max_session_timeout_ms = -1;  // -1: 20 * tick_ms
+  bool extended_types_enabled = false;  // zookeeper.extendedTypesEnabled: TTL nodes
+  std::string super_digest;             // DigestAuthenticationProvider.superDigest "user:hash"
+  int32_t max_buffer_bytes = 0xfffff;   // jute.maxbuffer
+  int64_t container_check_interval_ms = 60000;  // znode.container.checkIntervalMs
+};
+
+// Where the engine's results go. Implemented by the owner of the engine.
+class EngineOutput {
+ public:
+  virtual ~EngineOutput() = default;
+  virtual void send(Outbound&& message) = 0;  // to the reactor that owns message.conn
+  virtual void log(const Txn& txn) = 0;       // append to the txn log (zxids strictly rising)
+};
+
+class Processor {
+ public:
+  Processor(const EngineConfig& config, int64_t now_mono_ms, EngineOutput& out);
+  ~Processor();
+
+  void handle(Inbound&& in, int64_t now_wall_ms, int64_t now_mono_ms);
+  void commit(Zxid durable_zxid);
+  void tick(int64_t now_wall_ms, int64_t now_mono_ms);
+
+  // Replays a txn read back from storage at start-up (idempotent; no replies, no watches).
+  void replay(const Txn& txn);
+
+  Zxid last_logged_zxid() const;     // highest zxid handed to out.log()
+  Zxid last_processed_zxid() const;  // highest zxid applied to the tree
+
+  // Read-only views for the four-letter words and metrics.
+  struct Stats;
+  const Stats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rk
