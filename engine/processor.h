@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/request.h"
 #include "engine/txn.h"
@@ -42,6 +43,32 @@ class EngineOutput {
   virtual void log(const Txn& txn) = 0;       // append to the txn log (zxids strictly rising)
 };
 
+class DataTree;
+class SessionTable;
+class WatchManager;
+using WatcherId = uint64_t;
+
+// One client connection as the four-letter words show it (`cons`).
+struct ConnectionStats {
+  ConnRef conn;
+  std::string remote;         // "ip:port"
+  SessionId session_id = 0;
+  int32_t timeout_ms = 0;     // negotiated
+  int64_t established_wall_ms = 0;
+  uint64_t queued = 0;        // requests received and not answered yet
+  uint64_t received = 0;      // packets
+  uint64_t sent = 0;          // packets (replies and watch events)
+  std::string last_op = "NA"; // FinalRequestProcessor's short names: GETD, CREA, PING, ...
+  int32_t last_cxid = -1;
+  Zxid last_zxid = -1;
+  int64_t last_response_wall_ms = 0;
+  int64_t last_latency_ms = 0;
+  int64_t latency_min_ms = 0;
+  int64_t latency_max_ms = 0;
+  int64_t latency_total_ms = 0;
+  uint64_t latency_count = 0;
+};
+
 class Processor {
  public:
   Processor(const EngineConfig& config, int64_t now_mono_ms, EngineOutput& out);
@@ -59,11 +86,40 @@ class Processor {
 
   // Read-only views for the four-letter words and metrics.
   struct Stats;
-  const Stats& stats() const;
+  const Stats& stats() const;  // refreshed on each call
+  const DataTree& tree() const;
+  const WatchManager& watches() const;
+  const SessionTable& sessions() const;
+  // The session a watcher (connection) belongs to, 0 if unknown (wchc / wchp print these).
+  SessionId watcher_session(WatcherId watcher) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Server-wide counters. Latencies are request receipt to reply, in the engine's clock.
+struct Processor::Stats {
+  uint64_t packets_received = 0;
+  uint64_t packets_sent = 0;
+  int64_t latency_min_ms = 0;  // 0 until the first reply
+  int64_t latency_max_ms = 0;
+  int64_t latency_total_ms = 0;
+  uint64_t latency_count = 0;
+  double latency_avg_ms() const {
+    return latency_count == 0 ? 0.0 : static_cast<double>(latency_total_ms) / latency_count;
+  }
+  size_t outstanding_requests = 0;  // received, not answered
+  Zxid last_zxid = 0;               // last processed (applied) zxid
+  Zxid last_logged_zxid = 0;
+  size_t node_count = 0;
+  int64_t approximate_data_size = 0;
+  size_t ephemeral_count = 0;
+  size_t watch_count = 0;
+  size_t watched_paths = 0;
+  size_t watchers = 0;
+  size_t session_count = 0;
+  std::vector<ConnectionStats> connections;
 };
 
 }  // namespace rk

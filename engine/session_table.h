@@ -58,6 +58,7 @@ class SessionTable {
 
  private:
   int64_t round_to_tick(int64_t ms) const;  // next multiple of tick_ms strictly above ms
+  void buckets_unlink(const Session& session);  // takes it out of its expiry bucket, if any
 
   int32_t tick_ms_;
   SessionId next_id_;

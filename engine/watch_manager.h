@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -63,13 +64,31 @@ class WatchManager {
   std::vector<std::pair<std::string, std::vector<WatcherId>>> by_path() const;
 
  private:
-  // Implementation detail: per-kind maps path -> set of watchers, plus a reverse index
-  // watcher -> (path, kind) for remove_watcher().
+  // Lets the maps be probed with a string_view (the ancestor walk) without building strings.
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+  };
+  using PathSet = std::unordered_set<std::string, PathHash, std::equal_to<>>;
+
+  // Per path: watcher -> bit per WatchKind. A (path, watcher) entry exists iff its bits != 0,
+  // and then the path is also in watchers_[watcher] (the reverse index for remove_watcher()).
   struct PathWatches {
     std::unordered_map<WatcherId, uint8_t> kinds;  // bit per WatchKind
   };
-  std::unordered_map<std::string, PathWatches> paths_;
-  std::unordered_map<WatcherId, std::unordered_set<std::string>> watchers_;
+
+  void fire_exact(std::string_view path, EventType type, std::vector<FiredWatch>& out);
+  // Notifies recursive watchers on the ancestors of `path`, skipping watchers already in
+  // out[first_fired..].
+  void fire_recursive_ancestors(std::string_view path, EventType type, size_t first_fired,
+                                std::vector<FiredWatch>& out);
+  void forget_path_of_watcher(WatcherId watcher, std::string_view path);
+  // Clears `kinds_mask` bits of (path, watcher); drops empty entries from both indexes.
+  // Returns the bits that were actually cleared.
+  uint8_t clear_kinds(std::string_view path, WatcherId watcher, uint8_t kinds_mask);
+
+  std::unordered_map<std::string, PathWatches, PathHash, std::equal_to<>> paths_;
+  std::unordered_map<WatcherId, PathSet> watchers_;
   size_t recursive_count_ = 0;  // skip the ancestor walk when no recursive watch exists
 };
 

@@ -1,0 +1,121 @@
+// The znode tree: nodes by full path, children, ephemerals by session, containers and TTL
+// nodes, and the idempotent mutations txns apply (DataTree.createNode / deleteNode / setData
+// / setACL). Owned by the engine core thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/acl.h"
+#include "engine/types.h"
+
+namespace rk {
+
+// ephemeralOwner encodings (EphemeralType.java): a session id, the container marker, or a
+// TTL: top byte 0xff, 16 reserved bits (0 = TTL), 40 bits of ttl milliseconds.
+inline constexpr int64_t kContainerOwner = INT64_MIN;
+inline constexpr int64_t kTtlMaxMs = (int64_t{1} << 40) - 1;
+inline constexpr int64_t ttl_owner(int64_t ttl_ms) {
+  return static_cast<int64_t>(0xff00000000000000ULL) | ttl_ms;
+}
+inline constexpr int64_t ttl_of_owner(int64_t owner) { return owner & kTtlMaxMs; }
+
+enum class NodeKind : uint8_t { kPersistent, kEphemeral, kContainer, kTtl };
+
+// EphemeralType.get: TTL owners are recognised only when extended types are enabled;
+// otherwise they read as an ordinary session owner, as in ZooKeeper.
+NodeKind node_kind(int64_t ephemeral_owner, bool extended_types_enabled);
+
+// What ZooKeeper persists per node (StatPersisted). `cversion` counts child creations only;
+// clients see cversion * 2 - children (creations plus deletions).
+struct NodeStat {
+  Zxid czxid = 0;
+  Zxid mzxid = 0;
+  Zxid pzxid = 0;
+  int64_t ctime = 0;
+  int64_t mtime = 0;
+  int32_t version = 0;
+  int32_t cversion = 0;
+  int32_t aversion = 0;
+  int64_t ephemeral_owner = 0;
+  bool operator==(const NodeStat&) const = default;
+};
+
+struct Node {
+  std::string data;
+  bool data_is_null = false;
+  AclRef acl;
+  NodeStat stat;
+  std::set<std::string, std::less<>> children;  // names, sorted
+};
+
+// A change watches may observe: the event, the node it names, and the ACL that decides who
+// may see it (the node's, or the parent's for NodeChildrenChanged).
+struct TreeEvent {
+  EventType type;
+  std::string path;
+  AclRef acl;
+};
+
+class DataTree {
+ public:
+  explicit DataTree(bool extended_types_enabled = false);
+
+  const Node* find(std::string_view path) const;
+  // The Stat a client sees (DataNode.copyStat).
+  Stat stat_of(const Node& node) const;
+
+  // Mutations. Each is idempotent: applying it again to a tree that already reflects it
+  // changes nothing. `out` (may be null) receives the node's Stat afterwards; `events` (may
+  // be null, for replay) receives what watches should see.
+  Err create_node(std::string_view path, std::string data, bool data_is_null, AclRef acl,
+                  int64_t ephemeral_owner, int32_t parent_cversion, Zxid zxid, int64_t time_ms,
+                  Stat* out, std::vector<TreeEvent>* events);
+  Err delete_node(std::string_view path, Zxid zxid, std::vector<TreeEvent>* events);
+  Err set_data(std::string_view path, std::string data, bool data_is_null, int32_t version,
+               Zxid zxid, int64_t time_ms, Stat* out, std::vector<TreeEvent>* events);
+  Err set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat* out);
+
+  // Ephemerals owned by `session`, sorted; empty if none.
+  const std::set<std::string>& ephemerals(SessionId session) const;
+  const std::unordered_map<SessionId, std::set<std::string>>& all_ephemerals() const {
+    return ephemerals_;
+  }
+  const std::set<std::string>& containers() const { return containers_; }
+  const std::set<std::string>& ttls() const { return ttls_; }
+
+  size_t node_count() const { return nodes_.size(); }
+  size_t ephemeral_count() const;
+  // Sum of path and data lengths over all nodes (DataTree.approximateDataSize).
+  int64_t approximate_data_size() const { return data_size_; }
+  // Number of nodes below `path` (getAllChildrenNumber).
+  int32_t descendant_count(std::string_view path) const;
+  bool extended_types_enabled() const { return extended_types_enabled_; }
+
+  // Visits every node (order unspecified); for dumps and tests.
+  void for_each(const std::function<void(const std::string&, const Node&)>& visit) const;
+
+ private:
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  Node* find_mutable(std::string_view path);
+  void index_owner(const std::string& path, int64_t owner);
+  void unindex_owner(std::string_view path, int64_t owner);
+  void erase_descendants(const std::string& path);
+
+  bool extended_types_enabled_;
+  std::unordered_map<std::string, Node, PathHash, std::equal_to<>> nodes_;
+  std::unordered_map<SessionId, std::set<std::string>> ephemerals_;
+  std::set<std::string> containers_;
+  std::set<std::string> ttls_;
+  int64_t data_size_ = 0;
+};
+
+}  // namespace rk

@@ -1,0 +1,135 @@
+// The Processor's state, shared by processor.cc (connections, writes, commit, tick) and
+// processor_reads.cc (read requests). Internal to the engine; owned by the engine core thread.
+#pragma once
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/data_tree.h"
+#include "engine/pending_changes.h"
+#include "engine/prep.h"
+#include "engine/processor.h"
+#include "engine/session_table.h"
+#include "engine/txn_apply.h"
+#include "engine/watch_manager.h"
+
+namespace rk {
+
+struct ConnRefHash {
+  size_t operator()(const ConnRef& c) const {
+    uint64_t v = (uint64_t{c.reactor} << 48) ^ (uint64_t{c.slot} << 20) ^ c.generation;
+    return std::hash<uint64_t>{}(v * 0x9E3779B97F4A7C15ULL);
+  }
+};
+
+// A client connection that completed (or is completing) its handshake.
+struct Connection {
+  ConnRef ref;
+  WatcherId watcher = 0;
+  SessionId session = 0;
+  std::vector<Id> ids;  // ip, then what auth packets added; gone with the connection
+  bool ready = false;   // the ConnectResponse went out
+  ConnectionStats stats;
+};
+
+// One entry of a session's reply FIFO: replies leave in request order.
+struct Waiting {
+  enum class Kind : uint8_t {
+    kWrite,  // a logged txn; its reply goes out when it commits
+    kRead,   // a read that must not overtake the writes before it
+    kReply,  // a ready answer held back to keep the order (auth during the handshake)
+  };
+  Kind kind = Kind::kRead;
+  Zxid zxid = 0;
+  ConnRef conn;
+  Request request;
+  std::vector<Outbound> replies;
+  int64_t received_mono_ms = 0;
+};
+
+// Per-session state that lives only on this server (not replicated).
+struct SessionLocal {
+  bool has_conn = false;
+  ConnRef conn;
+  std::deque<Waiting> fifo;
+};
+
+// A txn handed to the log and not yet committed.
+struct InFlight {
+  Txn txn;
+  bool has_client = false;  // someone waits for the answer
+  ConnRef conn;
+  int32_t xid = 0;
+  OpCode request_type = OpCode::kError;
+  int64_t received_mono_ms = 0;
+  bool has_read_only = false;  // createSession: mirror the handshake's optional byte
+};
+
+struct Processor::Impl {
+  Impl(const EngineConfig& config, int64_t now_mono_ms, EngineOutput& out);
+
+  // processor.cc
+  void on_connect(Inbound& in);
+  void on_request(const ConnRef& ref, Request&& request);
+  void on_auth(Connection& conn, const Request& request);
+  void on_closed(const ConnRef& ref);
+  void submit_write(Connection& conn, Request&& request);
+  Zxid log_txn(InFlight&& flight);
+  void apply_committed(InFlight& flight);
+  void finish_write(InFlight& flight, SessionId session, Zxid zxid, OpCode txn_type,
+                    ApplyResult& rc);
+  void end_session(SessionId session);
+  void drain(SessionId session);
+  void deliver_events(Zxid zxid);
+  void sweep_containers();
+  void issue_close(SessionId session);
+  Connection* alive(const ConnRef& ref);
+  void drop_connection(const ConnRef& ref);
+  void send_reply(Connection& conn, Response&& reply, int64_t received_mono_ms);
+  void send_event(Connection& conn, WatchEvent&& event);
+  void send_close(const ConnRef& ref);
+  void send_or_hold(Connection& conn, std::vector<Outbound>&& messages);
+  void deliver_held(Connection& conn, std::vector<Outbound>&& messages);
+  bool exceeds_buffer(const Request& request) const;
+
+  // processor_reads.cc
+  void run_read(Connection& conn, Request& request, int64_t received_mono_ms);
+  Err read_op(Connection& conn, Request& request, Response& reply);
+  void set_watches(Connection& conn, const WatchSet& watches);
+  Err multi_read(Connection& conn, Request& request, Response& reply);
+
+  EngineConfig config_;
+  EngineOutput& out_;
+  int32_t min_timeout_ms_;
+  int32_t max_timeout_ms_;
+  DataTree tree_;
+  PendingChanges pending_;
+  Prep prep_;
+  SessionTable sessions_;
+  WatchManager watches_;
+
+  std::unordered_map<ConnRef, Connection, ConnRefHash> conns_;
+  std::unordered_map<WatcherId, ConnRef> watcher_conns_;
+  std::unordered_map<SessionId, SessionLocal> locals_;
+  std::deque<InFlight> inflight_;  // zxid order
+
+  Zxid last_logged_zxid_ = 0;
+  Zxid last_processed_zxid_ = 0;
+  WatcherId next_watcher_ = 1;
+  int64_t now_wall_ms_ = 0;
+  int64_t now_mono_ms_ = 0;
+  int64_t next_container_check_ms_ = 0;
+  size_t outstanding_ = 0;
+
+  // Scratch, reused so the commit path does not allocate per txn.
+  std::vector<TreeEvent> events_;
+  std::vector<FiredWatch> fired_;
+  mutable Processor::Stats stats_;
+};
+
+// FinalRequestProcessor's short names for the last operation of a connection.
+const char* op_short_name(OpCode type);
+
+}  // namespace rk

@@ -1,0 +1,29 @@
+// ConnLimiter: counts open client connections per client IP across all reactors, for
+// ZooKeeper's maxClientCnxns.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace rk {
+
+// Shared by every reactor of a server; any thread. A mutex is fine: it is taken on accept and
+// close only, never per request.
+class ConnLimiter {
+ public:
+  // Counts one more connection from `ip` unless that would exceed max_per_ip (0 = no limit).
+  bool try_acquire(std::string_view ip, int32_t max_per_ip);
+  // Undoes one successful try_acquire().
+  void release(std::string_view ip);
+  size_t count(std::string_view ip) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, size_t> open_by_ip_;
+};
+
+}  // namespace rk

@@ -1,0 +1,116 @@
+// Start-up of a standalone server: engine thread + one reactor per core, then wait for a
+// signal and shut down in order (reactors stop reading, engine drains, threads join).
+#include "server/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "net/conn_limiter.h"
+#include "net/reactor.h"
+#include "server/engine_core.h"
+#include "server/four_letter.h"
+#include "wal/txn_log.h"
+
+namespace rk {
+namespace {
+
+EngineConfig engine_config(const ServerConfig& config) {
+  EngineConfig engine;
+  engine.server_id = config.is_quorum() ? config.my_id : 0;
+  engine.tick_ms = config.tick_time_ms;
+  engine.min_session_timeout_ms = config.min_session_timeout_ms;
+  engine.max_session_timeout_ms = config.max_session_timeout_ms;
+  engine.extended_types_enabled = config.extended_types_enabled;
+  engine.super_digest = config.super_digest;
+  engine.max_buffer_bytes = static_cast<int32_t>(config.jute_max_buffer_bytes);
+  engine.container_check_interval_ms = config.container_check_interval_ms;
+  return engine;
+}
+
+ReactorConfig reactor_config(const ServerConfig& config) {
+  ReactorConfig reactor;
+  reactor.address = config.client_port_address.empty() ? "0.0.0.0" : config.client_port_address;
+  reactor.port = config.client_port;
+  reactor.max_packet_bytes = static_cast<int32_t>(config.jute_max_buffer_bytes);
+  reactor.max_client_cnxns = config.max_client_cnxns;
+  return reactor;
+}
+
+// Blocks the signals the main thread waits for, so every thread started later inherits the mask.
+sigset_t block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+}  // namespace
+
+int run_server(const ServerConfig& config) {
+  if (config.is_quorum()) {
+    RK_ERROR("server.N lines found: replicated mode is not available yet; remove them to run standalone");
+    return 2;
+  }
+  sigset_t signals = block_signals();
+
+  MemoryTxnLog txn_log;
+  RK_WARN("data is NOT persisted: this build keeps the tree in memory only; a restart loses it");
+
+  unsigned threads = config.reactor_threads > 0 ? config.reactor_threads
+                                                : std::max(1u, std::thread::hardware_concurrency());
+  FourLetterWords words(config);
+  EngineCore engine(engine_config(config), txn_log,
+                    [&words](std::string_view cmd, const Processor& processor) {
+                      return words.run(cmd, processor);
+                    });
+  ConnLimiter limiter(config.max_client_cnxns);
+  std::vector<std::unique_ptr<Reactor>> reactors;
+  ReactorConfig reactor_cfg = reactor_config(config);
+  for (unsigned i = 0; i < threads; ++i) {
+    reactors.push_back(std::make_unique<Reactor>(i, reactor_cfg, limiter, engine));
+    Status opened = reactors.back()->open();
+    if (!opened) {
+      RK_ERROR("cannot listen on %s:%u: %s", reactor_cfg.address.c_str(), reactor_cfg.port,
+               opened.message().c_str());
+      return 1;
+    }
+    reactor_cfg.port = reactors.front()->bound_port();
+  }
+  std::vector<Reactor*> raw;
+  for (auto& r : reactors) raw.push_back(r.get());
+  words.attach(raw);
+  engine.attach(raw);
+  Status engine_started = engine.start();
+  if (!engine_started) {
+    RK_ERROR("cannot start the engine: %s", engine_started.message().c_str());
+    return 1;
+  }
+  for (auto& r : reactors) {
+    Status started = r->start();
+    if (!started) {
+      RK_ERROR("cannot start reactor %u: %s", r->id(), started.message().c_str());
+      return 1;
+    }
+  }
+  RK_INFO("ringkeeper %s serving clients on %s:%u with %u reactor thread(s), tickTime %d ms",
+          kVersion, reactor_cfg.address.c_str(), reactor_cfg.port, threads, config.tick_time_ms);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  RK_INFO("received signal %d, shutting down", signal_number);
+  for (auto& r : reactors) r->stop();
+  engine.stop();
+  RK_INFO("stopped");
+  return 0;
+}
+
+}  // namespace rk
