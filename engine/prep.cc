@@ -96,6 +96,10 @@ void Prep::record_parent(std::string_view parent, const NodeView& before, int ch
 
 void Prep::write(Request& request, const std::vector<Id>& ids, Txn& txn) {
   txn.type = request.type;
+  if (request.malformed) {
+    make_error(txn, Err::kMarshallingError);
+    return;
+  }
   if (request.type == OpCode::kMulti) {
     multi(request, ids, txn);
     return;
@@ -285,6 +289,9 @@ void Prep::multi(Request& request, const std::vector<Id>& ids, Txn& txn) {
   bool failed = false;
   txn.ops.reserve(request.ops.size());
   for (Request& op : request.ops) {
+    // ZooKeeper runs a create2 inside multi as a plain create: its result carries the path
+    // and no Stat.
+    if (op.type == OpCode::kCreate2) op.type = OpCode::kCreate;
     Txn sub = make_txn(txn.session_id, txn.cxid, txn.zxid, txn.time_ms, op.type);
     if (failed) {
       make_error(sub, Err::kRuntimeInconsistency);

@@ -75,6 +75,8 @@ class Processor {
   ~Processor();
 
   void handle(Inbound&& in, int64_t now_wall_ms, int64_t now_mono_ms);
+  // Latencies of the replies it sends are measured against the time of the latest handle()
+  // or tick().
   void commit(Zxid durable_zxid);
   void tick(int64_t now_wall_ms, int64_t now_mono_ms);
 
@@ -92,6 +94,10 @@ class Processor {
   const SessionTable& sessions() const;
   // The session a watcher (connection) belongs to, 0 if unknown (wchc / wchp print these).
   SessionId watcher_session(WatcherId watcher) const;
+  // srst: packet counts and latencies back to zero (ServerStats.reset).
+  void reset_server_stats();
+  // crst: every connection's counters back to their start values (ServerCnxn.resetStats).
+  void reset_connection_stats();
 
  private:
   struct Impl;

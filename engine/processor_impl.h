@@ -1,5 +1,6 @@
-// The Processor's state, shared by processor.cc (connections, writes, commit, tick) and
-// processor_reads.cc (read requests). Internal to the engine; owned by the engine core thread.
+// The Processor's state, shared by processor.cc (public face, tick), processor_requests.cc
+// (arrivals), processor_commit.cc (commits, output) and processor_reads.cc (read requests).
+// Internal to the engine; owned by the engine core thread.
 #pragma once
 
 #include <deque>
@@ -71,28 +72,34 @@ struct Processor::Impl {
   Impl(const EngineConfig& config, int64_t now_mono_ms, EngineOutput& out);
 
   // processor.cc
+  void sweep_containers();
+
+  // processor_requests.cc
   void on_connect(Inbound& in);
+  SessionId start_session(Connection& conn, const ConnectRequest& req);
+  SessionId resume_session(Connection& conn, const ConnectRequest& req);
   void on_request(const ConnRef& ref, Request&& request);
   void on_auth(Connection& conn, const Request& request);
   void on_closed(const ConnRef& ref);
+  bool exceeds_buffer(const Request& request) const;
   void submit_write(Connection& conn, Request&& request);
-  Zxid log_txn(InFlight&& flight);
-  void apply_committed(InFlight& flight);
-  void finish_write(InFlight& flight, SessionId session, Zxid zxid, OpCode txn_type,
-                    ApplyResult& rc);
-  void end_session(SessionId session);
-  void drain(SessionId session);
-  void deliver_events(Zxid zxid);
-  void sweep_containers();
   void issue_close(SessionId session);
+  Zxid log_txn(InFlight&& flight);
   Connection* alive(const ConnRef& ref);
   void drop_connection(const ConnRef& ref);
+  void send_or_hold(Connection& conn, std::vector<Outbound>&& messages);
+
+  // processor_commit.cc
+  void apply_committed(InFlight& flight);
+  void deliver_events(Zxid zxid);
+  void finish_write(InFlight& flight, SessionId session, Zxid zxid, OpCode txn_type,
+                    ApplyResult& rc);
+  void drain(SessionId session);
+  void end_session(SessionId session);
+  void deliver_held(Connection& conn, std::vector<Outbound>&& messages);
   void send_reply(Connection& conn, Response&& reply, int64_t received_mono_ms);
   void send_event(Connection& conn, WatchEvent&& event);
   void send_close(const ConnRef& ref);
-  void send_or_hold(Connection& conn, std::vector<Outbound>&& messages);
-  void deliver_held(Connection& conn, std::vector<Outbound>&& messages);
-  bool exceeds_buffer(const Request& request) const;
 
   // processor_reads.cc
   void run_read(Connection& conn, Request& request, int64_t received_mono_ms);
@@ -131,5 +138,28 @@ struct Processor::Impl {
 
 // FinalRequestProcessor's short names for the last operation of a connection.
 const char* op_short_name(OpCode type);
+
+inline Outbound make_reply(const ConnRef& conn, Response&& reply) {
+  Outbound o;
+  o.kind = Outbound::Kind::kReply;
+  o.conn = conn;
+  o.reply = std::move(reply);
+  return o;
+}
+
+inline Outbound make_close(const ConnRef& conn) {
+  Outbound o;
+  o.kind = Outbound::Kind::kClose;
+  o.conn = conn;
+  return o;
+}
+
+inline Outbound make_connect_reply(const ConnRef& conn, ConnectResponse&& rsp) {
+  Outbound o;
+  o.kind = Outbound::Kind::kConnectReply;
+  o.conn = conn;
+  o.connect = std::move(rsp);
+  return o;
+}
 
 }  // namespace rk

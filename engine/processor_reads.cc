@@ -50,6 +50,7 @@ Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply
   auto readable = [&conn](const Node& node, int32_t perm) {
     return acl_permits(*node.acl, perm, conn.ids);
   };
+  if (request.malformed) return Err::kMarshallingError;
   switch (request.type) {
     case OpCode::kPing:
       return Err::kOk;
@@ -58,8 +59,8 @@ Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply
       return Err::kOk;
     case OpCode::kExists: {
       if (path.find('\0') != std::string::npos) return Err::kBadArguments;
+      // No ACL check: ZooKeeper answers exists for any node, readable or not.
       const Node* node = tree_.find(path);
-      if (node != nullptr && !readable(*node, perm::kRead)) return Err::kNoAuth;
       if (request.watch) watches_.add(path, conn.watcher, node ? WatchKind::kData : WatchKind::kExist);
       if (node == nullptr) return Err::kNoNode;
       reply.stat = tree_.stat_of(*node);

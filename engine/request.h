@@ -39,6 +39,9 @@ struct Request {
   // reconfig (always refused here, but decoded so the reply is well formed)
   std::string joining, leaving, new_members;
   int64_t cur_config_id = -1;
+  // The header decoded but the body did not (or named a null path): ZooKeeper answers such
+  // a request MarshallingError and keeps serving the connection.
+  bool malformed = false;
 };
 
 // One sub-result of multi / multiRead.

@@ -11,6 +11,7 @@
 #include "engine/data_tree.h"
 #include "engine/processor.h"
 #include "engine/session_table.h"
+#include "engine/watch_manager.h"
 
 namespace rk::testing {
 
