@@ -76,6 +76,8 @@ class FieldReader {
   template <typename E>
   void enum32(E& v) { v = static_cast<E>(reader_.read_int()); }
   void string(std::string& v) { reader_.read_string(v); }
+  // A znode path: null on the wire is a request ZooKeeper cannot serve (MarshallingError).
+  void path(std::string& v) { null_path_ |= reader_.read_buffer(v); }
   void buffer(std::string& v, bool& is_null) { is_null = reader_.read_buffer(v); }
   void strings(std::vector<std::string>& v) { reader_.read_string_vector(v); }
   void stat(Stat& s);
@@ -83,9 +85,11 @@ class FieldReader {
   void client_ids(std::vector<Id>& ids);
   void ops(Request& q);
   void results(std::vector<OpResult>& results);
+  bool saw_null_path() const { return null_path_; }
 
  private:
   JuteReader& reader_;
+  bool null_path_ = false;
 };
 
 // The writing half: appends the fields of our own values.
@@ -99,6 +103,7 @@ class FieldWriter {
   template <typename E>
   void enum32(E v) { writer_.write_int(static_cast<int32_t>(v)); }
   void string(const std::string& v) { writer_.write_string(v); }
+  void path(const std::string& v) { writer_.write_string(v); }
   // A null buffer wins over any bytes in `v`: the flag is what ZooKeeper would have stored.
   void buffer(const std::string& v, bool is_null) {
     if (is_null) {
@@ -252,7 +257,7 @@ bool change_request_body(Fields& f, Req& q) {
     case OpCode::kCreate2:
     case OpCode::kCreateContainer:
     case OpCode::kCreateTtl:  // CreateRequest, CreateTTLRequest
-      f.string(q.path);
+      f.path(q.path);
       f.buffer(q.data, q.data_is_null);
       f.acl(q.acl);
       f.int32(q.flags);
@@ -260,16 +265,16 @@ bool change_request_body(Fields& f, Req& q) {
       return true;
     case OpCode::kDelete:
     case OpCode::kCheck:  // DeleteRequest, CheckVersionRequest
-      f.string(q.path);
+      f.path(q.path);
       f.int32(q.version);
       return true;
     case OpCode::kSetData:
-      f.string(q.path);
+      f.path(q.path);
       f.buffer(q.data, q.data_is_null);
       f.int32(q.version);
       return true;
     case OpCode::kSetAcl:
-      f.string(q.path);
+      f.path(q.path);
       f.acl(q.acl);
       f.int32(q.version);
       return true;
@@ -287,19 +292,19 @@ bool request_body(Fields& f, Req& q) {
     case OpCode::kGetData:
     case OpCode::kGetChildren:
     case OpCode::kGetChildren2:
-      f.string(q.path);
+      f.path(q.path);
       f.boolean(q.watch);
       return true;
     case OpCode::kGetAcl:
     case OpCode::kSync:
     case OpCode::kGetEphemerals:
     case OpCode::kGetAllChildrenNumber:
-      f.string(q.path);
+      f.path(q.path);
       return true;
     case OpCode::kAddWatch:
     case OpCode::kCheckWatches:
     case OpCode::kRemoveWatches:  // {path, mode} / {path, type}
-      f.string(q.path);
+      f.path(q.path);
       f.int32(q.flags);
       return true;
     case OpCode::kMulti:
@@ -478,8 +483,16 @@ Result<Request> decode_request(std::span<const uint8_t> payload) {
   FieldReader fields(reader);
   // An unknown opcode's body cannot be checked; the engine refuses the request anyway.
   if (!request_body(fields, request)) return request;
-  if (reader.failed()) return malformed("request", type, reader);
-  if (reader.remaining() > 0) return trailing("request", type, reader);
+  // A body that does not decode (or names a null path) is answered, not fatal: ZooKeeper
+  // replies MarshallingError and keeps the connection. Bytes after a complete body are
+  // ignored, as ZooKeeper's record readers do.
+  if (reader.failed() || fields.saw_null_path()) {
+    Request refused;
+    refused.xid = request.xid;
+    refused.type = request.type;
+    refused.malformed = true;
+    return refused;
+  }
   return request;
 }
 

@@ -5,10 +5,10 @@
 
 namespace rk {
 
-bool ConnLimiter::try_acquire(std::string_view ip, int32_t max_per_ip) {
+bool ConnLimiter::try_acquire(std::string_view ip) {
   std::lock_guard lock(mutex_);
   auto [it, inserted] = open_by_ip_.try_emplace(std::string(ip), 0);
-  if (max_per_ip > 0 && it->second >= static_cast<size_t>(max_per_ip)) return false;
+  if (max_per_ip_ > 0 && it->second >= static_cast<size_t>(max_per_ip_)) return false;
   ++it->second;
   return true;
 }

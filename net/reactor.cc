@@ -201,7 +201,6 @@ class Reactor::Loop {
 
   std::vector<std::unique_ptr<Connection>> slots_;  // index = slot; allocated on first use
   std::vector<uint32_t> free_slots_;
-  uint32_t open_connections_ = 0;
 
   std::deque<SlotRef> ready_;         // connections with received chunks to parse
   std::vector<SlotRef> send_list_;    // connections with output or a pending flush-close
@@ -242,8 +241,8 @@ Status Reactor::Loop::init() {
 }
 
 // One iteration reads top to bottom: take completions, take what the engine sent, decode
-// (unless the engine still holds back a burst), hand the burst over, send, close, re-arm
-// receives, return buffers, submit once (and sleep if there was nothing to do).
+// (unless the engine still holds back a burst), hand the burst over, send, close, return
+// buffers, re-arm receives, submit once (and sleep if there was nothing to do).
 void Reactor::Loop::run() {
   while (!stop_requested()) {
     busy_ = false;
@@ -302,13 +301,13 @@ void Reactor::Loop::adopt(int fd) {
     return;
   }
   if (free_slots_.empty()) {
-    RK_WARN("reactor %u: %u connections open (the maximum), refusing %s", owner_.id_,
-            open_connections_, remote.c_str());
+    RK_WARN("reactor %u: no free connection slot (max_connections %u), refusing %s",
+            owner_.id_, config_.max_connections, remote.c_str());
     owner_.counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     ::close(fd);
     return;
   }
-  if (!owner_.limiter_.try_acquire(ip, config_.max_client_cnxns)) {
+  if (!owner_.limiter_.try_acquire(ip)) {
     RK_WARN("Too many connections from %s - max is %d", ip.c_str(), config_.max_client_cnxns);
     owner_.counters_.connections_refused.fetch_add(1, std::memory_order_relaxed);
     ::close(fd);
@@ -320,7 +319,6 @@ void Reactor::Loop::adopt(int fd) {
   free_slots_.pop_back();
   if (!slots_[slot]) slots_[slot] = std::make_unique<Connection>();
   conn(slot).reset(fd, std::move(ip), std::move(remote), config_.max_packet_bytes);
-  ++open_connections_;
   owner_.counters_.connections_open.fetch_add(1, std::memory_order_relaxed);
   owner_.counters_.connections_accepted.fetch_add(1, std::memory_order_relaxed);
   mark_recv_waiting(slot);
@@ -592,7 +590,6 @@ void Reactor::Loop::begin_close(uint32_t slot, const char* reason) {
   c.chunks.clear();
   ::shutdown(c.fd, SHUT_RDWR);
   if (c.recv_armed) cancel(tag(Op::kRecv, slot, c.generation));
-  --open_connections_;
   owner_.counters_.connections_open.fetch_sub(1, std::memory_order_relaxed);
   closing_.push_back(slot);
 }
@@ -752,6 +749,11 @@ Reactor::~Reactor() {
 
 Status Reactor::open() {
   if (Status st = validate(config_); !st) return st;
+  if (config_.max_client_cnxns != limiter_.max_per_ip()) {
+    return Status::error("max_client_cnxns " + std::to_string(config_.max_client_cnxns) +
+                         " differs from the shared ConnLimiter's " +
+                         std::to_string(limiter_.max_per_ip()));
+  }
   if (Status st = doorbell_.open(); !st) return st;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

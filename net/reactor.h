@@ -23,7 +23,8 @@ struct ReactorConfig {
   std::string address = "0.0.0.0";    // clientPortAddress (numeric IPv4/IPv6 or a host name)
   uint16_t port = 2181;               // 0 = pick a free port (tests); see bound_port()
   int32_t max_packet_bytes = 0xfffff; // jute.maxbuffer: frame length < 0 or > this closes it
-  int32_t max_client_cnxns = 60;      // per client IP across all reactors, 0 = unlimited
+  int32_t max_client_cnxns = 60;      // per client IP across all reactors, 0 = unlimited;
+                                      // must equal the shared ConnLimiter's (open() checks)
   uint32_t max_connections = 4096;    // per reactor; a connection beyond it is closed at once
   uint32_t recv_buffer_count = 512;   // provided-buffer ring entries: power of two, <= 32768
   uint32_t recv_buffer_bytes = 16384; // bytes per provided buffer

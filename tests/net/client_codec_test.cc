@@ -1,6 +1,7 @@
 // The client protocol codec: round trips for every request and reply type in both
 // directions, byte images checked by hand against zookeeper.jute, and malformed input.
 #include "net/client_codec.h"
+#include "net/jute.h"
 
 #include <gtest/gtest.h>
 
@@ -287,27 +288,75 @@ TEST(ClientCodecRequest, EveryRequestRoundTrips) {
   }
 }
 
-TEST(ClientCodecRequest, EveryTruncationOfEveryRequestIsRejected) {
+// A request the server must not serve: a broken header, or a body that did not decode.
+bool refused(const std::string& payload) {
+  Result<Request> decoded = decode_request(as_bytes(payload));
+  return !decoded.is_ok() || decoded->malformed;
+}
+
+bool request_has_body(OpCode type) {
+  return type != OpCode::kPing && type != OpCode::kCloseSession;
+}
+
+// A cut inside the 8-byte header is a broken stream; a cut inside a body leaves a request
+// the engine answers MarshallingError, keeping xid and opcode.
+TEST(ClientCodecRequest, EveryTruncationOfEveryRequestIsMarkedMalformed) {
   for (const Request& request : sample_requests()) {
     std::string frame;
     encode_request(request, frame);
     std::string payload = payload_of(frame);
     for (size_t cut = 0; cut < payload.size(); ++cut) {
       std::string shorter = payload.substr(0, cut);
-      EXPECT_FALSE(decode_request(as_bytes(shorter)).is_ok())
-          << "opcode " << static_cast<int>(request.type) << " cut at " << cut;
+      Result<Request> decoded = decode_request(as_bytes(shorter));
+      if (cut < 8) {
+        EXPECT_FALSE(decoded.is_ok()) << "cut at " << cut;
+        continue;
+      }
+      if (request_has_body(request.type)) {
+        ASSERT_TRUE(decoded.is_ok()) << "opcode " << static_cast<int>(request.type) << " cut at " << cut;
+        EXPECT_TRUE(decoded->malformed) << "opcode " << static_cast<int>(request.type) << " cut at " << cut;
+        EXPECT_EQ(decoded->xid, request.xid);
+        EXPECT_EQ(decoded->type, request.type);
+      }
     }
   }
 }
 
-TEST(ClientCodecRequest, TrailingBytesAreRejected) {
+TEST(ClientCodecRequest, TrailingBytesAreIgnoredLikeZooKeeper) {
   for (const Request& request : sample_requests()) {
     std::string frame;
     encode_request(request, frame);
-    std::string payload = payload_of(frame) + '\0';
-    EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok())
-        << "opcode " << static_cast<int>(request.type);
+    std::string payload = payload_of(frame) + std::string("\0\1", 2);
+    Result<Request> decoded = decode_request(as_bytes(payload));
+    ASSERT_TRUE(decoded.is_ok()) << "opcode " << static_cast<int>(request.type);
+    EXPECT_FALSE(decoded->malformed) << "opcode " << static_cast<int>(request.type);
+    expect_same(request, *decoded);
   }
+}
+
+TEST(ClientCodecRequest, NullPathIsMalformedButNullReconfigStringsAreNot) {
+  std::string payload;
+  JuteWriter writer(payload);
+  writer.write_int(7);
+  writer.write_int(static_cast<int32_t>(OpCode::kExists));
+  writer.write_null_buffer();
+  writer.write_bool(false);
+  Result<Request> decoded = decode_request(as_bytes(payload));
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_TRUE(decoded->malformed);
+  EXPECT_EQ(decoded->xid, 7);
+
+  std::string reconfig;
+  JuteWriter w2(reconfig);
+  w2.write_int(8);
+  w2.write_int(static_cast<int32_t>(OpCode::kReconfig));
+  w2.write_null_buffer();
+  w2.write_null_buffer();
+  w2.write_string("server.1=127.0.0.1:2888:3888");
+  w2.write_long(-1);
+  decoded = decode_request(as_bytes(reconfig));
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_FALSE(decoded->malformed);
 }
 
 TEST(ClientCodecRequest, CreateByteImage) {
@@ -382,14 +431,14 @@ TEST(ClientCodecRequest, MultiEndsAtAnyDoneHeader) {
 
 TEST(ClientCodecRequest, RejectsMultiWithoutTerminator) {
   std::string payload = unhex("00000002 0000000e 00000002 00 ffffffff 00000002 2f78 ffffffff");
-  EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok());
+  EXPECT_TRUE(refused(payload));
 }
 
 TEST(ClientCodecRequest, RejectsNestedMulti) {
   for (const char* nested : {"0000000e", "00000016"}) {
     std::string payload = unhex(std::string("00000002 0000000e ") + nested +
                                 " 00 ffffffff ffffffff 01 ffffffff ffffffff 01 ffffffff");
-    EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok()) << nested;
+    EXPECT_TRUE(refused(payload)) << nested;
   }
 }
 
@@ -401,9 +450,9 @@ TEST(ClientCodecRequest, RejectsMixedReadAndWriteOps) {
       unhex("00000002 00000016 00000002 00 ffffffff 00000002 2f78 ffffffff ffffffff 01 ffffffff");
   std::string sync_in_multi =
       unhex("00000002 0000000e 00000009 00 ffffffff 00000002 2f78 ffffffff 01 ffffffff");
-  EXPECT_FALSE(decode_request(as_bytes(get_in_multi)).is_ok());
-  EXPECT_FALSE(decode_request(as_bytes(delete_in_read)).is_ok());
-  EXPECT_FALSE(decode_request(as_bytes(sync_in_multi)).is_ok());
+  EXPECT_TRUE(refused(get_in_multi));
+  EXPECT_TRUE(refused(delete_in_read));
+  EXPECT_TRUE(refused(sync_in_multi));
 }
 
 TEST(ClientCodecRequest, RejectsShortHeader) {
@@ -417,28 +466,28 @@ TEST(ClientCodecRequest, RejectsBadLengths) {
   // getData with a path length of -2, of one past the end, and of INT32_MAX.
   for (const char* length : {"fffffffe", "00000004", "7fffffff", "80000000"}) {
     std::string payload = unhex(std::string("00000001 00000004 ") + length + " 2f78 00");
-    EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok()) << length;
+    EXPECT_TRUE(refused(payload)) << length;
   }
 }
 
-TEST(ClientCodecRequest, NullPathDecodesAsEmpty) {
+TEST(ClientCodecRequest, NullPathIsMalformed) {
   std::string payload = unhex("00000001 00000004 ffffffff 01");
   Result<Request> decoded = decode_request(as_bytes(payload));
   ASSERT_TRUE(decoded.is_ok());
-  EXPECT_EQ(decoded->path, "");
-  EXPECT_TRUE(decoded->watch);
+  EXPECT_TRUE(decoded->malformed);
+  EXPECT_EQ(decoded->xid, 1);
 }
 
 TEST(ClientCodecRequest, RejectsAclCountBeyondInput) {
   // setACL whose vector claims a million ACLs.
   std::string payload = unhex("00000001 00000007 00000001 2f 000f4240 00000000");
-  EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok());
+  EXPECT_TRUE(refused(payload));
 }
 
 TEST(ClientCodecRequest, RejectsWatchCountBeyondInput) {
   std::string payload = unhex("fffffff8 00000065 0000000000000000 00010000 00000000"
                               " 00000000 00000000");
-  EXPECT_FALSE(decode_request(as_bytes(payload)).is_ok());
+  EXPECT_TRUE(refused(payload));
 }
 
 TEST(ClientCodecRequest, UnknownOpcodeKeepsTypeAndIgnoresBody) {
@@ -829,6 +878,22 @@ TEST(ClientCodecResponse, FailedMultiWithoutBodyDecodes) {
   ASSERT_TRUE(decoded.is_ok());
   EXPECT_EQ(decoded->err, Err::kMarshallingError);
   EXPECT_TRUE(decoded->results.empty());
+}
+
+TEST(ClientCodecResponse, MultiWithErrorStillCarriesItsResults) {
+  Response failed = reply(OpCode::kMulti);
+  failed.err = Err::kNoNode;
+  OpResult cause;
+  cause.type = OpCode::kError;
+  cause.err = Err::kNoNode;
+  failed.results = {cause};
+  std::string frame;
+  encode_response(failed, frame);
+  std::string payload = payload_of(frame);
+  EXPECT_EQ(payload.size(), 16u + 13u + 9u);
+  Result<Response> decoded = decode_response(as_bytes(payload), OpCode::kMulti);
+  ASSERT_TRUE(decoded.is_ok());
+  expect_same(failed, *decoded);
 }
 
 TEST(ClientCodecResponse, RejectsUnknownResultType) {

@@ -36,6 +36,7 @@ constexpr int kDeadlineMs = 10000;  // only so that a bug fails the test instead
 constexpr SessionId kRefusedSession = 0x5eed;
 const std::string kBigPath = "/big";
 const std::string kClosePath = "/close";
+const std::string kStalePath = "/stale";
 
 std::span<const uint8_t> bytes_of(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -84,8 +85,8 @@ class TestEngine : public EngineLink {
     return take;
   }
 
-  void start(Reactor* reactor) {
-    reactor_ = reactor;
+  void start(std::vector<Reactor*> reactors) {
+    reactors_ = std::move(reactors);
     thread_ = std::thread([this] { run(); });
   }
   void stop() {
@@ -132,13 +133,14 @@ class TestEngine : public EngineLink {
         continue;
       }
       for (Inbound* raw : batch) handle(std::unique_ptr<Inbound>(raw));
-      reactor_->wake();
+      for (Reactor* reactor : reactors_) reactor->wake();
     }
   }
 
   void send(Outbound* message) {
-    while (!reactor_->deliver(message)) {
-      reactor_->wake();
+    Reactor* reactor = reactors_.at(message->conn.reactor);
+    while (!reactor->deliver(message)) {
+      reactor->wake();
       std::this_thread::yield();
     }
   }
@@ -167,7 +169,7 @@ class TestEngine : public EngineLink {
         out->text = in->command == "ruok" ? "imok" : "unknown command\n";
         return send(out);
       }
-      case Inbound::Kind::kClosed: return;
+      case Inbound::Kind::kClosed: last_closed_ = in->conn; return;
     }
   }
 
@@ -191,6 +193,17 @@ class TestEngine : public EngineLink {
     response.zxid = 7;
     response.type = request.type;
     if (request.type == OpCode::kExists) response.err = Err::kNoNode;
+    if (request.type == OpCode::kGetData && request.path == kStalePath) {
+      // A late reply for a connection that is gone, sent before this one's own reply.
+      Response stale;
+      stale.xid = 999;
+      stale.type = OpCode::kGetData;
+      auto* late = new Outbound();
+      late->kind = Outbound::Kind::kReply;
+      late->conn = last_closed_;
+      late->reply = stale;
+      send(late);
+    }
     if (request.type == OpCode::kGetData) {
       response.data = request.path == kBigPath ? std::string(big_bytes_, 'x') : request.path;
     }
@@ -205,7 +218,8 @@ class TestEngine : public EngineLink {
 
   const size_t big_bytes_;
   Doorbell bell_;
-  Reactor* reactor_ = nullptr;
+  std::vector<Reactor*> reactors_;  // index = reactor id
+  ConnRef last_closed_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
@@ -350,12 +364,13 @@ class ReactorTest : public ::testing::Test {
   void start(ReactorConfig config = {}, size_t big_bytes = 100 * 1024) {
     config.address = "127.0.0.1";
     config.port = 0;
+    limiter_ = std::make_unique<ConnLimiter>(config.max_client_cnxns);
     engine_ = std::make_unique<TestEngine>(big_bytes);
-    reactor_ = std::make_unique<Reactor>(0, config, limiter_, *engine_);
+    reactor_ = std::make_unique<Reactor>(0, config, *limiter_, *engine_);
     ASSERT_TRUE(reactor_->open().is_ok());
     port_ = reactor_->bound_port();
     ASSERT_NE(port_, 0);
-    engine_->start(reactor_.get());
+    engine_->start({reactor_.get()});
     Status st = reactor_->start();
     ASSERT_TRUE(st.is_ok()) << st.message();
   }
@@ -373,11 +388,11 @@ class ReactorTest : public ::testing::Test {
           << "slot " << key.slot << " generation " << key.generation;
       EXPECT_EQ(kinds.back(), Inbound::Kind::kClosed);
     }
-    EXPECT_EQ(limiter_.count("127.0.0.1"), 0u);
+    EXPECT_EQ(limiter_->count("127.0.0.1"), 0u);
     EXPECT_EQ(reactor_->counters().connections_open, 0u);
   }
 
-  ConnLimiter limiter_;
+  std::unique_ptr<ConnLimiter> limiter_;  // before the reactor, which holds a reference
   std::unique_ptr<TestEngine> engine_;
   std::unique_ptr<Reactor> reactor_;
   uint16_t port_ = 0;
@@ -560,7 +575,7 @@ TEST_F(ReactorTest, PerIpLimitRefusesTheExtraConnection) {
   EXPECT_EQ(reactor_->counters().connections_refused, 1u);
   // Closing one frees its place.
   first->close();
-  ASSERT_TRUE(eventually([&] { return limiter_.count("127.0.0.1") == 1; }));
+  ASSERT_TRUE(eventually([&] { return limiter_->count("127.0.0.1") == 1; }));
   Client fourth(port_);
   EXPECT_TRUE(fourth.handshake().has_value());
   EXPECT_TRUE(fourth.ping());
@@ -660,6 +675,26 @@ TEST_F(ReactorTest, InputBeforeEofIsHandledThenClosed) {
   EXPECT_EQ(std::count(kinds.begin(), kinds.end(), Inbound::Kind::kRequest), 10);
 }
 
+// The engine answers a connection that has closed, whose slot a new connection now holds:
+// the new connection must not see it.
+TEST_F(ReactorTest, OutboundForAReusedSlotIsDropped) {
+  start();
+  auto first = std::make_unique<Client>(port_);
+  ASSERT_TRUE(first->handshake().has_value());
+  first->close();
+  ASSERT_TRUE(eventually([&] { return engine_->count(Inbound::Kind::kClosed) == 1; }));
+  Client second(port_);
+  ASSERT_TRUE(second.handshake().has_value());
+  const auto log = engine_->log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log.begin()->first.slot, std::next(log.begin())->first.slot);  // same slot reused
+  ASSERT_TRUE(second.send(request_frame(OpCode::kGetData, 5, kStalePath)));
+  auto reply = second.read_reply(OpCode::kGetData);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->xid, 5);  // not the stale 999
+  EXPECT_TRUE(second.ping());
+}
+
 TEST_F(ReactorTest, StopClosesEveryConnection) {
   start();
   std::vector<std::unique_ptr<Client>> clients;
@@ -675,8 +710,38 @@ TEST_F(ReactorTest, StopClosesEveryConnection) {
   EXPECT_EQ(engine_->count(Inbound::Kind::kClosed), 5u);  // published before stop() returned
 }
 
+// Two reactors on one port (SO_REUSEPORT): the kernel spreads connections; each reply goes
+// back through the reactor named in its ConnRef.
+TEST(ReactorPair, ShareAPortAndRouteRepliesByConnRef) {
+  ConnLimiter limiter(60);
+  TestEngine engine;
+  ReactorConfig config;
+  config.address = "127.0.0.1";
+  config.port = 0;
+  Reactor first(0, config, limiter, engine);
+  ASSERT_TRUE(first.open().is_ok());
+  config.port = first.bound_port();
+  Reactor second(1, config, limiter, engine);
+  ASSERT_TRUE(second.open().is_ok());
+  engine.start({&first, &second});
+  ASSERT_TRUE(first.start().is_ok());
+  ASSERT_TRUE(second.start().is_ok());
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.push_back(std::make_unique<Client>(config.port));
+    ASSERT_TRUE(clients.back()->handshake().has_value());
+    ASSERT_TRUE(clients.back()->ping());
+  }
+  EXPECT_EQ(first.counters().connections_accepted + second.counters().connections_accepted, 16u);
+  first.stop();
+  second.stop();
+  engine.stop();
+  EXPECT_EQ(engine.count(Inbound::Kind::kClosed), 16u);
+  EXPECT_EQ(limiter.count("127.0.0.1"), 0u);
+}
+
 TEST(ReactorOpen, BadConfigAndBusyPortAreErrors) {
-  ConnLimiter limiter;
+  ConnLimiter limiter(60);
   TestEngine engine;
   ReactorConfig config;
   config.address = "127.0.0.1";
@@ -686,6 +751,11 @@ TEST(ReactorOpen, BadConfigAndBusyPortAreErrors) {
   EXPECT_FALSE(bad.open().is_ok());
 
   config.recv_buffer_count = 64;
+  config.max_client_cnxns = 10;  // not the limiter's 60
+  Reactor mismatched(0, config, limiter, engine);
+  EXPECT_FALSE(mismatched.open().is_ok());
+
+  config.max_client_cnxns = 60;
   Reactor first(0, config, limiter, engine);
   ASSERT_TRUE(first.open().is_ok());
   // A second reactor joins the first one's port (SO_REUSEPORT) ...
@@ -810,15 +880,17 @@ TEST(OutputQueue, PartialSendsAndCoalescing) {
 }
 
 TEST(ConnLimiter, CountsPerIpAndHonoursZeroAsUnlimited) {
-  ConnLimiter limiter;
-  EXPECT_TRUE(limiter.try_acquire("10.0.0.1", 2));
-  EXPECT_TRUE(limiter.try_acquire("10.0.0.1", 2));
-  EXPECT_FALSE(limiter.try_acquire("10.0.0.1", 2));
-  EXPECT_TRUE(limiter.try_acquire("10.0.0.2", 2));  // another IP has its own count
+  ConnLimiter limiter(2);
+  EXPECT_TRUE(limiter.try_acquire("10.0.0.1"));
+  EXPECT_TRUE(limiter.try_acquire("10.0.0.1"));
+  EXPECT_FALSE(limiter.try_acquire("10.0.0.1"));
+  EXPECT_TRUE(limiter.try_acquire("10.0.0.2"));  // another IP has its own count
   limiter.release("10.0.0.1");
-  EXPECT_TRUE(limiter.try_acquire("10.0.0.1", 2));
-  for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.try_acquire("10.0.0.3", 0));
-  EXPECT_EQ(limiter.count("10.0.0.3"), 100u);
+  EXPECT_TRUE(limiter.try_acquire("10.0.0.1"));
+  EXPECT_EQ(limiter.count("10.0.0.1"), 2u);
+  ConnLimiter unlimited(0);
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(unlimited.try_acquire("10.0.0.3"));
+  EXPECT_EQ(unlimited.count("10.0.0.3"), 100u);
 }
 
 }  // namespace
