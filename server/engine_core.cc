@@ -129,6 +129,9 @@ void EngineCore::run() {
     doorbell_.wait(static_cast<int>(wait_ms));
     doorbell_.cancel_sleep();
   }
+  // The reactors stopped first and published their last kClosed messages: take them, so
+  // sessions see their connections go.
+  drain_inbound(wall_ms(), mono_ms());
 }
 
 }  // namespace rk

@@ -20,10 +20,10 @@
 
 namespace rk {
 
-class EngineCore final : public EngineLink, private EngineOutput {
+class EngineCore final : public EngineLink, public EngineOutput {
  public:
   // Answers a four-letter word; runs on the engine thread so it may read the processor.
-  using CommandHandler = std::function<std::string(std::string_view cmd, const Processor&)>;
+  using CommandHandler = std::function<std::string(std::string_view cmd, Processor&)>;
 
   EngineCore(const EngineConfig& config, TxnLog& log, CommandHandler commands);
   ~EngineCore() override;

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <memory>
@@ -53,6 +54,19 @@ sigset_t block_signals() {
   return set;
 }
 
+// Each client connection is a descriptor: lift the soft limit to the hard one, as a server
+// holding thousands of sessions needs.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    RK_INFO("open file limit raised from %llu to %llu", static_cast<unsigned long long>(before),
+            static_cast<unsigned long long>(limit.rlim_cur));
+  }
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -61,6 +75,7 @@ int run_server(const ServerConfig& config) {
     return 2;
   }
   sigset_t signals = block_signals();
+  raise_fd_limit();
 
   MemoryTxnLog txn_log;
   RK_WARN("data is NOT persisted: this build keeps the tree in memory only; a restart loses it");
@@ -69,7 +84,7 @@ int run_server(const ServerConfig& config) {
                                                 : std::max(1u, std::thread::hardware_concurrency());
   FourLetterWords words(config);
   EngineCore engine(engine_config(config), txn_log,
-                    [&words](std::string_view cmd, const Processor& processor) {
+                    [&words](std::string_view cmd, Processor& processor) {
                       return words.run(cmd, processor);
                     });
   ConnLimiter limiter(config.max_client_cnxns);
