@@ -220,9 +220,18 @@ def decode_multi(r):
         op, done, err = r.int(), r.bool(), r.int()
         if done:
             return results
+        # Each result header repeats its error code (0 for a success); a server that puts
+        # anything else there is wrong in a way clients can see.
         if op == ERROR_RESULT:
-            results.append(("error", r.int()))
-        elif op == CREATE:
+            body_err = r.int()
+            if err != body_err:
+                raise ValueError("multi error result: header err %d, body err %d" %
+                                 (err, body_err))
+            results.append(("error", body_err))
+            continue
+        if err != 0:
+            raise ValueError("multi result of type %d with header err %d" % (op, err))
+        if op == CREATE:
             results.append(("create", r.string()))
         elif op in (CREATE2, CREATE_CONTAINER, CREATE_TTL):
             results.append(("create2", r.string(), r.stat()))
