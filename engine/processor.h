@@ -25,7 +25,7 @@
 namespace rk {
 
 struct EngineConfig {
-  int64_t server_id = 0;               // myid (0 standalone)
+  int64_t server_id = 0;               // top byte of session ids: myid (1 standalone)
   int32_t tick_ms = 2000;
   int32_t min_session_timeout_ms = -1;  // -1: 2 * tick_ms
   int32_t max_session_timeout_ms = -1;  // -1: 20 * tick_ms

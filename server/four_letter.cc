@@ -4,6 +4,7 @@
 #include "server/four_letter.h"
 
 #include <dirent.h>
+#include <pwd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -20,6 +21,11 @@
 
 namespace rk {
 namespace {
+
+// NIOServerCnxnFactory's sessionless connection timeout, also its expiry bucket width.
+constexpr int64_t kSessionlessTimeoutMs = 10000;
+
+int64_t round_up(int64_t value, int64_t step) { return (value / step + 1) * step; }
 
 int64_t count_open_fds() {
   int64_t n = 0;
@@ -56,6 +62,12 @@ std::string env_or(const char* name, const char* fallback) {
   return value != nullptr ? value : fallback;
 }
 
+// The account the server runs as (a service manager usually sets no USER).
+std::string user_name() {
+  if (const passwd* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr) return pw->pw_name;
+  return env_or("USER", "?");
+}
+
 std::vector<std::pair<std::string, std::string>> environment(const ServerConfig& config) {
   utsname uts{};
   uname(&uts);
@@ -70,7 +82,7 @@ std::vector<std::pair<std::string, std::string>> environment(const ServerConfig&
       {"os.name", uts.sysname},
       {"os.arch", uts.machine},
       {"os.version", uts.release},
-      {"user.name", env_or("USER", "?")},
+      {"user.name", user_name()},
       {"user.home", env_or("HOME", "?")},
       {"user.dir", cwd},
       {"config.file", config.source_path},
@@ -127,7 +139,8 @@ ServerSnapshot FourLetterWords::snapshot(Processor& processor) const {
   }
   s.outstanding_requests = static_cast<int64_t>(stats.outstanding_requests);
   s.uptime_ms = mono_ms() - started_mono_ms_;
-  s.node_count = static_cast<int64_t>(stats.node_count);
+  // ZooKeeper's node table holds the root twice (as "" and "/"), and its counts say so.
+  s.node_count = static_cast<int64_t>(stats.node_count) + 1;
   s.approximate_data_size = stats.approximate_data_size;
   s.ephemerals_count = static_cast<int64_t>(stats.ephemeral_count);
   s.global_sessions = static_cast<int64_t>(stats.session_count);
@@ -148,8 +161,19 @@ ServerSnapshot FourLetterWords::snapshot(Processor& processor) const {
     s.watches_by_path.emplace_back(path, std::move(sessions));
   }
 
+  const int64_t wall_minus_mono = wall_ms() - mono_ms();
+  std::map<SessionId, int64_t> session_deadline;
+  for (const Session& session : processor.sessions().all()) {
+    session_deadline[session.id] = session.expire_at_ms + wall_minus_mono;
+  }
   for (const ConnectionStats& c : stats.connections) {
     ConnectionSnapshot conn;
+    // NIOServerCnxnFactory expires an idle connection with its session; one still in its
+    // handshake after the sessionless timeout.
+    auto deadline = session_deadline.find(c.session_id);
+    conn.expire_at_wall_ms = deadline != session_deadline.end()
+                                 ? deadline->second
+                                 : round_up(wall_ms() + kSessionlessTimeoutMs, kSessionlessTimeoutMs);
     conn.remote_address = "/" + c.remote;
     conn.outstanding_requests = static_cast<int64_t>(c.queued);
     conn.packets_received = static_cast<int64_t>(c.received);
@@ -169,7 +193,6 @@ ServerSnapshot FourLetterWords::snapshot(Processor& processor) const {
     s.connections.push_back(std::move(conn));
   }
 
-  const int64_t wall_minus_mono = wall_ms() - mono_ms();
   std::map<int64_t, std::vector<SessionId>> buckets;
   for (const Session& session : processor.sessions().all()) {
     buckets[session.expire_at_ms + wall_minus_mono].push_back(session.id);

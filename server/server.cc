@@ -23,7 +23,8 @@ namespace {
 
 EngineConfig engine_config(const ServerConfig& config) {
   EngineConfig engine;
-  engine.server_id = config.is_quorum() ? config.my_id : 0;
+  // A standalone ZooKeeper hands out session ids with server id 1 in the top byte.
+  engine.server_id = config.is_quorum() ? config.my_id : 1;
   engine.tick_ms = config.tick_time_ms;
   engine.min_session_timeout_ms = config.min_session_timeout_ms;
   engine.max_session_timeout_ms = config.max_session_timeout_ms;
