@@ -120,6 +120,7 @@ class Server:
         self.port = None
         self.proc = None
         self.workdir = None
+        self.cfg_path = None
         self.log_path = None
         self.log_printed_bytes = 0   # failures print only what was logged since the last one
         self.failed = False
@@ -140,6 +141,8 @@ class Server:
         if self.kind == "ringkeeper":
             settings.update(self.sysprops)
         for key, value in settings.items():
+            # "{workdir}" in a value names this server's private directory.
+            value = str(value).replace("{workdir}", self.workdir)
             lines = [l for l in lines if not l.startswith(key + "=")]
             lines.append("%s=%s" % (key, value))
         cfg_path = os.path.join(self.workdir, "zoo.cfg")
@@ -165,14 +168,8 @@ class Server:
             data_dir = os.path.join(self.workdir, "data%d" % attempt)
             os.makedirs(data_dir)
             port = free_port()
-            cfg_path = self._write_config(data_dir, port)
-            with open(self.log_path, "ab") as log:
-                log.write(("==== %s attempt %d on port %d ====\n" %
-                           (self.kind, attempt, port)).encode())
-                log.flush()
-                self.proc = subprocess.Popen(self._command(cfg_path), stdout=log,
-                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                             cwd=self.workdir, preexec_fn=_die_with_parent)
+            self.cfg_path = self._write_config(data_dir, port)
+            self._spawn("%s attempt %d on port %d" % (self.kind, attempt, port))
             self.port = port
             try:
                 self._wait_ready()
@@ -185,6 +182,37 @@ class Server:
                     break  # it ran but never answered: not a port collision, do not retry
         self.print_log("server did not start")
         raise RuntimeError("%s did not start: %s" % (self.kind, last_error))
+
+    def _spawn(self, banner):
+        with open(self.log_path, "ab") as log:
+            log.write(("==== %s ====\n" % banner).encode())
+            log.flush()
+            self.proc = subprocess.Popen(self._command(self.cfg_path), stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         cwd=self.workdir, preexec_fn=_die_with_parent)
+
+    def kill(self):
+        """SIGKILL by PID, as a crash: no shutdown code runs. Returns the exit status."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return None if proc is None else proc.returncode
+        os.kill(proc.pid, signal.SIGKILL)
+        return proc.wait(timeout=STOP_GRACE_S)
+
+    def restart(self):
+        """Starts the server again with the same zoo.cfg, port and data (after kill or a
+        stopped process), and waits until it serves."""
+        if self.is_running():
+            self._stop_process()
+        if self not in _live_servers:
+            _live_servers.append(self)
+        self._spawn("%s restart on port %d" % (self.kind, self.port))
+        try:
+            self._wait_ready()
+        except (AssertionError, RuntimeError):
+            self.print_log("server did not restart")
+            raise
+        return self
 
     def _wait_ready(self):
         # Stock answers `ruok` before it serves sessions (other 4lw then say "not currently
