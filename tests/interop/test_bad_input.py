@@ -135,6 +135,25 @@ class BadInputTest(unittest.TestCase):
         # An invalid session is answered with timeout 0, session 0 and a zeroed password.
         self.assertEqual((r.int(), r.int(), r.long(), r.buffer()), (0, 0, 0, b"\0" * 16))
 
+    def test_handshake_with_wrong_password(self):
+        owner = self.session()
+        self.assertEqual(owner.call(zkwire.CREATE, zkwire.create_body(
+            "/bad_input_pw", flags=zkwire.EPHEMERAL)).err, 0)
+        wrong = bytes(b ^ 0xff for b in owner.passwd)
+        body = zkwire.connect_request(session_id=owner.session_id, passwd=wrong)
+        frames = exchange(self.server, enc_int(len(body)) + body)
+        self.assertEqual(len(frames), 1)
+        r = zkwire.Reader(frames[0])
+        # Refused as an expired session; the session itself lives on for its owner (stock
+        # ZooKeeper also drops the owner's current connection, so resume on a new one).
+        self.assertEqual((r.int(), r.int(), r.long(), r.buffer()), (0, 0, 0, b"\0" * 16))
+        owner.close()
+        again = zkwire.Session(self.server.host, self.server.port, io_timeout_s=IO_TIMEOUT_S)
+        resp = again.connect(session_id=owner.session_id, passwd=owner.passwd)
+        self.assertEqual(resp.session_id, owner.session_id)
+        self.assertEqual(again.call(zkwire.EXISTS, zkwire.path_watch_body("/bad_input_pw")).err, 0)
+        again.close_session()
+
     def test_handshake_without_read_only_flag(self):
         s = zkwire.Session(self.server.host, self.server.port, io_timeout_s=IO_TIMEOUT_S)
         s.open_socket()
