@@ -115,6 +115,8 @@ void Processor::tick(int64_t now_wall_ms, int64_t now_mono_ms) {
   Impl& m = *impl_;
   m.now_wall_ms_ = now_wall_ms;
   m.now_mono_ms_ = now_mono_ms;
+  // Expiry and sweeps make txns: they wait while the log refuses writes.
+  if (m.writes_refused_ != Err::kOk) return;
   for (SessionId id : m.sessions_.expire(now_mono_ms)) m.issue_close(id);
   if (now_mono_ms >= m.next_container_check_ms_) {
     m.sweep_containers();
@@ -130,6 +132,26 @@ void Processor::replay(const Txn& txn) {
   m.last_processed_zxid_ = std::max(m.last_processed_zxid_, txn.zxid);
   m.last_logged_zxid_ = std::max(m.last_logged_zxid_, txn.zxid);
 }
+
+void Processor::refuse_writes(Err err) {
+  RK_ASSERT(err != Err::kOk);
+  if (impl_->writes_refused_ != Err::kOk) return;
+  impl_->writes_refused_ = err;
+  impl_->abort_inflight(err);
+}
+
+void Processor::resume_writes() {
+  Impl& m = *impl_;
+  if (m.writes_refused_ == Err::kOk) return;
+  m.writes_refused_ = Err::kOk;
+  std::vector<SessionId> closes = std::move(m.closes_to_retry_);
+  m.closes_to_retry_.clear();
+  for (SessionId id : closes) {
+    if (m.sessions_.find(id) != nullptr) m.issue_close(id);
+  }
+}
+
+bool Processor::writes_refused() const { return impl_->writes_refused_ != Err::kOk; }
 
 Zxid Processor::last_logged_zxid() const { return impl_->last_logged_zxid_; }
 Zxid Processor::last_processed_zxid() const { return impl_->last_processed_zxid_; }

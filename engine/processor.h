@@ -83,6 +83,15 @@ class Processor {
   // Replays a txn read back from storage at start-up (idempotent; no replies, no watches).
   void replay(const Txn& txn);
 
+  // The txn log failed (full disk, I/O error): nothing logged after the last committed txn
+  // will commit. Uncommitted writes are answered `err` (a handshake waiting for its session
+  // is closed), and new writes are answered `err` at once; reads go on. Session expiry and
+  // container sweeps wait. resume_writes() once the log works again (aborted closeSession
+  // txns are issued again).
+  void refuse_writes(Err err);
+  void resume_writes();
+  bool writes_refused() const;
+
   Zxid last_logged_zxid() const;     // highest zxid handed to out.log()
   Zxid last_processed_zxid() const;  // highest zxid applied to the tree
 

@@ -1,6 +1,7 @@
 // Committed txns: applied in zxid order, watch events delivered, then the reply, then the
 // reads that waited behind the write; and everything that goes out to the reactors.
 #include <algorithm>
+#include <limits>
 
 #include "base/assert.h"
 #include "engine/processor_impl.h"
@@ -184,5 +185,47 @@ void Processor::Impl::send_event(Connection& conn, WatchEvent&& event) {
 }
 
 void Processor::Impl::send_close(const ConnRef& ref) { out_.send(make_close(ref)); }
+
+// The log will not make anything after the last applied txn durable: every uncommitted txn is
+// dropped. Its client gets `err` in request order; a handshake waiting for its createSession
+// is closed (the client retries elsewhere or later); a closeSession is issued again once
+// writes resume; the next txn reuses the first dropped zxid.
+void Processor::Impl::abort_inflight(Err err) {
+  std::deque<InFlight> dropped = std::move(inflight_);
+  inflight_.clear();
+  pending_.applied(std::numeric_limits<Zxid>::max());
+  last_logged_zxid_ = last_processed_zxid_;
+  for (InFlight& flight : dropped) {
+    SessionId session = flight.txn.session_id;
+    if (flight.txn.type == OpCode::kCloseSession) closes_to_retry_.push_back(session);
+    if (!flight.has_client) continue;
+    auto local = locals_.find(session);
+    RK_ASSERT(local != locals_.end() && !local->second.fifo.empty() &&
+              local->second.fifo.front().kind == Waiting::Kind::kWrite &&
+              local->second.fifo.front().zxid == flight.txn.zxid);
+    local->second.fifo.pop_front();
+    --outstanding_;
+    Connection* conn = alive(flight.conn);
+    if (flight.request_type == OpCode::kCreateSession) {
+      sessions_.remove(session);
+      if (conn != nullptr) {
+        send_close(conn->ref);
+        drop_connection(conn->ref);
+      }
+      continue;
+    }
+    if (conn != nullptr) {
+      if (conn->stats.queued > 0) --conn->stats.queued;
+      Response reply;
+      reply.xid = flight.xid;
+      reply.zxid = last_processed_zxid_;
+      reply.err = err;
+      // A bare header: no body, not even a multi's.
+      reply.type = flight.request_type == OpCode::kMulti ? OpCode::kError : flight.request_type;
+      send_reply(*conn, std::move(reply), flight.received_mono_ms);
+    }
+    drain(session);
+  }
+}
 
 }  // namespace rk

@@ -100,6 +100,8 @@ struct Processor::Impl {
   void send_reply(Connection& conn, Response&& reply, int64_t received_mono_ms);
   void send_event(Connection& conn, WatchEvent&& event);
   void send_close(const ConnRef& ref);
+  void abort_inflight(Err err);
+  void refuse_write(Connection& conn, const Request& request);
 
   // processor_reads.cc
   void run_read(Connection& conn, Request& request, int64_t received_mono_ms);
@@ -129,6 +131,11 @@ struct Processor::Impl {
   int64_t now_mono_ms_ = 0;
   int64_t next_container_check_ms_ = 0;
   size_t outstanding_ = 0;
+
+  // Not kOk while the txn log cannot take writes: every write is answered with it.
+  Err writes_refused_ = Err::kOk;
+  // Sessions whose closeSession txn was aborted with the log: closed again on resume.
+  std::vector<SessionId> closes_to_retry_;
 
   // Scratch, reused so the commit path does not allocate per txn.
   std::vector<TreeEvent> events_;

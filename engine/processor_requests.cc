@@ -94,6 +94,11 @@ void Processor::Impl::on_connect(Inbound& in) {
   conn.stats.timeout_ms = std::clamp(req.timeout_ms, min_timeout_ms_, max_timeout_ms_);
   conn.stats.established_wall_ms = now_wall_ms_;
   conn.stats.received = 1;
+  if (req.session_id == 0 && writes_refused_ != Err::kOk) {
+    // A new session is a txn the log cannot take now: the client tries again later.
+    send_close(in.conn);
+    return;
+  }
   conn.session = req.session_id == 0 ? start_session(conn, req) : resume_session(conn, req);
   conn.stats.session_id = conn.session;
   SessionLocal& local = locals_[conn.session];
@@ -218,6 +223,10 @@ void Processor::Impl::on_request(const ConnRef& ref, Request&& request) {
     return;
   }
   if (is_write_op(request.type)) {
+    if (writes_refused_ != Err::kOk) {
+      refuse_write(*conn, request);
+      return;
+    }
     submit_write(*conn, std::move(request));
     return;
   }
@@ -265,6 +274,19 @@ void Processor::Impl::submit_write(Connection& conn, Request&& request) {
   locals_[conn.session].fifo.push_back(Waiting{Waiting::Kind::kWrite, zxid, conn.ref, {}, {}, now_mono_ms_});
   ++outstanding_;
   ++conn.stats.queued;
+}
+
+// While the log cannot take writes, a write is answered at once, in order with the session's
+// other replies, and logs nothing. A closeSession is answered too; the session then expires.
+void Processor::Impl::refuse_write(Connection& conn, const Request& request) {
+  Response reply;
+  reply.xid = request.xid;
+  reply.zxid = last_processed_zxid_;
+  reply.err = writes_refused_;
+  reply.type = request.type == OpCode::kMulti ? OpCode::kError : request.type;
+  std::vector<Outbound> messages;
+  messages.push_back(make_reply(conn.ref, std::move(reply)));
+  send_or_hold(conn, std::move(messages));
 }
 
 void Processor::Impl::issue_close(SessionId session) {
