@@ -183,6 +183,30 @@ Err DataTree::set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat*
   return Err::kOk;
 }
 
+Err DataTree::restore_node(std::string path, Node node) {
+  RK_ASSERT(!path.empty() && path[0] == '/');
+  if (Node* existing = find_mutable(path)) {
+    if (!is_special_path(path)) return Err::kNodeExists;
+    unindex_owner(path, existing->stat.ephemeral_owner);
+    data_size_ += static_cast<int64_t>(node.data.size()) - static_cast<int64_t>(existing->data.size());
+    existing->data = std::move(node.data);
+    existing->data_is_null = node.data_is_null;
+    existing->acl = std::move(node.acl);
+    existing->stat = node.stat;
+    index_owner(path, existing->stat.ephemeral_owner);
+    return Err::kOk;
+  }
+  Node* parent = find_mutable(parent_path(path));
+  if (parent == nullptr) return Err::kNoNode;
+  parent->children.emplace(node_name(path));
+  data_size_ += static_cast<int64_t>(path.size() + node.data.size());
+  node.children.clear();
+  auto [it, inserted] = nodes_.try_emplace(std::move(path), std::move(node));
+  RK_ASSERT(inserted);
+  index_owner(it->first, it->second.stat.ephemeral_owner);
+  return Err::kOk;
+}
+
 void DataTree::erase_descendants(const std::string& path) {
   Node* node = find_mutable(path);
   if (node == nullptr) return;

@@ -81,6 +81,15 @@ class DataTree {
                Zxid zxid, int64_t time_ms, Stat* out, std::vector<TreeEvent>* events);
   Err set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat* out);
 
+  // Loading a snapshot. Inserts a node exactly as stored: the stat is kept, `node.children`
+  // is ignored (children are rebuilt by linking each node into its parent), the owner
+  // indexes and data size are maintained. The parent must be there already (snapshots write
+  // parents first): kNoNode if not. The nodes a fresh tree starts with ("/", /zookeeper...)
+  // are overwritten (data, stat, ACL); any other path already present is kNodeExists.
+  Err restore_node(std::string path, Node node);
+  // Room for `nodes` nodes, so a large load does not rehash.
+  void reserve(size_t nodes) { nodes_.reserve(nodes); }
+
   // Ephemerals owned by `session`, sorted; empty if none.
   const std::set<std::string>& ephemerals(SessionId session) const;
   const std::unordered_map<SessionId, std::set<std::string>>& all_ephemerals() const {

@@ -124,6 +124,20 @@ void Processor::tick(int64_t now_wall_ms, int64_t now_mono_ms) {
   }
 }
 
+void Processor::restore(DataTree&& tree, const std::vector<std::pair<SessionId, int32_t>>& sessions,
+                        Zxid zxid, int64_t now_mono_ms) {
+  Impl& m = *impl_;
+  // Before any request: nothing in flight may refer to the tree being replaced.
+  RK_ASSERT(m.inflight_.empty() && m.conns_.empty() && m.last_logged_zxid_ == m.last_processed_zxid_);
+  RK_ASSERT(tree.extended_types_enabled() == m.config_.extended_types_enabled);
+  // Move-assign keeps tree_'s address, which prep_ holds.
+  m.tree_ = std::move(tree);
+  m.now_mono_ms_ = now_mono_ms;
+  for (const auto& [id, timeout_ms] : sessions) m.sessions_.add(id, timeout_ms, now_mono_ms);
+  m.last_processed_zxid_ = zxid;
+  m.last_logged_zxid_ = zxid;
+}
+
 void Processor::replay(const Txn& txn) {
   Impl& m = *impl_;
   (void)apply_txn(m.tree_, txn, nullptr);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/request.h"
@@ -79,6 +80,14 @@ class Processor {
   // or tick().
   void commit(Zxid durable_zxid);
   void tick(int64_t now_wall_ms, int64_t now_mono_ms);
+
+  // Start-up, before any handle() or replay(): installs a tree loaded from a snapshot,
+  // re-creates its sessions with a fresh timeout counted from `now_mono_ms` (as ZooKeeper
+  // does on load: the time they were down does not count against them), and takes `zxid`,
+  // the snapshot's start zxid, as the last processed and logged one. The log's txns after
+  // `zxid` follow through replay(). The tree's extended-types setting must match the config.
+  void restore(DataTree&& tree, const std::vector<std::pair<SessionId, int32_t>>& sessions, Zxid zxid,
+               int64_t now_mono_ms);
 
   // Replays a txn read back from storage at start-up (idempotent; no replies, no watches).
   void replay(const Txn& txn);

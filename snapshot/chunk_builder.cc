@@ -1,0 +1,84 @@
+// Chunk payloads: header, sessions, nodes, footer.
+#include "snapshot/chunk_builder.h"
+
+#include "base/assert.h"
+#include "snapshot/format.h"
+
+namespace rk {
+namespace {
+
+template <typename T>
+flatbuffers::DetachedBuffer finish(flatbuffers::FlatBufferBuilder& b, uint32_t seq, snapfb::Body type,
+                                   flatbuffers::Offset<T> body) {
+  snapfb::FinishChunkBuffer(b, snapfb::CreateChunk(b, seq, type, body.Union()));
+  RK_ASSERT(b.GetSize() <= kFramePayloadBytesMax);
+  return b.Release();
+}
+
+}  // namespace
+
+flatbuffers::DetachedBuffer build_header_chunk(uint32_t seq, Zxid start_zxid, int64_t time_ms) {
+  flatbuffers::FlatBufferBuilder b(256);
+  auto header = snapfb::CreateHeader(b, kSnapshotMagic, kSnapshotVersion, start_zxid, time_ms);
+  return finish(b, seq, snapfb::Body::Header, header);
+}
+
+flatbuffers::DetachedBuffer build_sessions_chunk(uint32_t seq,
+                                                 const std::vector<std::pair<SessionId, int32_t>>& sessions) {
+  RK_ASSERT(sessions.size() <= kSessionsPerChunkMax);
+  flatbuffers::FlatBufferBuilder b(64 + sessions.size() * sizeof(snapfb::Session));
+  std::vector<snapfb::Session> items;
+  items.reserve(sessions.size());
+  for (const auto& [id, timeout_ms] : sessions) items.emplace_back(id, timeout_ms);
+  auto body = snapfb::CreateSessions(b, b.CreateVectorOfStructs(items));
+  return finish(b, seq, snapfb::Body::Sessions, body);
+}
+
+flatbuffers::DetachedBuffer build_footer_chunk(uint32_t seq, uint64_t node_count, Zxid start_zxid, Zxid end_zxid,
+                                               uint64_t digest) {
+  flatbuffers::FlatBufferBuilder b(256);
+  auto footer = snapfb::CreateFooter(b, node_count, start_zxid, end_zxid, digest);
+  return finish(b, seq, snapfb::Body::Footer, footer);
+}
+
+NodeChunkBuilder::NodeChunkBuilder(size_t chunk_bytes) : chunk_bytes_(chunk_bytes), builder_(chunk_bytes + 4096) {}
+
+uint32_t NodeChunkBuilder::acl_index(const AclRef& acl) {
+  auto [it, inserted] = acl_indexes_.try_emplace(acl.get(), static_cast<uint32_t>(acls_.size()));
+  if (!inserted) return it->second;
+  std::vector<flatbuffers::Offset<snapfb::AclEntry>> entries;
+  entries.reserve(acl->size());
+  for (const Acl& a : *acl) {
+    entries.push_back(snapfb::CreateAclEntry(builder_, a.perms, builder_.CreateString(a.id.scheme),
+                                             builder_.CreateString(a.id.id)));
+  }
+  acls_.push_back(snapfb::CreateAcl(builder_, builder_.CreateVector(entries)));
+  acl_refs_.push_back(acl);
+  return it->second;
+}
+
+void NodeChunkBuilder::add(std::string_view path, const Node& node) {
+  RK_ASSERT(node.acl != nullptr);
+  uint32_t acl = acl_index(node.acl);
+  auto path_offset = builder_.CreateString(path.data(), path.size());
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data;
+  if (!node.data.empty()) {
+    data = builder_.CreateVector(reinterpret_cast<const uint8_t*>(node.data.data()), node.data.size());
+  }
+  const NodeStat& s = node.stat;
+  snapfb::NodeStat stat(s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner, s.version, s.cversion,
+                        s.aversion);
+  nodes_.push_back(snapfb::CreateNode(builder_, path_offset, data, node.data_is_null, acl, &stat));
+}
+
+flatbuffers::DetachedBuffer NodeChunkBuilder::seal(uint32_t seq) {
+  auto body = snapfb::CreateNodes(builder_, builder_.CreateVector(acls_), builder_.CreateVector(nodes_));
+  flatbuffers::DetachedBuffer out = finish(builder_, seq, snapfb::Body::Nodes, body);
+  nodes_.clear();
+  acls_.clear();
+  acl_indexes_.clear();
+  acl_refs_.clear();
+  return out;
+}
+
+}  // namespace rk

@@ -1,0 +1,90 @@
+// The engine-thread half of a snapshot: walk, build chunks, hand them over.
+#include "snapshot/writer.h"
+
+#include "engine/tree_digest.h"
+#include "snapshot/format.h"
+
+namespace rk {
+
+SnapshotWriter::SnapshotWriter(const SnapshotOptions& options, Zxid start_zxid)
+    : start_zxid_(start_zxid),
+      file_(std::make_unique<SnapshotFileWriter>(options.dir, start_zxid, options.queue_chunks_max,
+                                                 options.wake_fd)),
+      chunk_(options.chunk_bytes) {}
+
+Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::start(const SnapshotOptions& options, Zxid start_zxid,
+                                                             int64_t now_wall_ms, const SessionTable& sessions) {
+  if (options.dir.empty()) return Status::error("snapshot: no directory");
+  if (options.chunk_bytes == 0 || options.chunk_bytes > kFramePayloadBytesMax / 2) {
+    return Status::error("snapshot: chunk size out of range");
+  }
+  if (options.queue_chunks_max == 0) return Status::error("snapshot: queue of zero chunks");
+  std::unique_ptr<SnapshotWriter> w(new SnapshotWriter(options, start_zxid));
+  w->outbox_.push_back(SnapshotChunk{build_header_chunk(w->next_seq_++, start_zxid, now_wall_ms)});
+  // Sessions are few next to nodes: copy them now, in chunks of bounded size.
+  std::vector<std::pair<SessionId, int32_t>> batch;
+  for (const Session& s : sessions.all()) {
+    batch.emplace_back(s.id, s.timeout_ms);
+    if (batch.size() == kSessionsPerChunkMax) {
+      w->outbox_.push_back(SnapshotChunk{build_sessions_chunk(w->next_seq_++, batch)});
+      batch.clear();
+    }
+  }
+  if (!batch.empty()) w->outbox_.push_back(SnapshotChunk{build_sessions_chunk(w->next_seq_++, batch)});
+  Status started = w->file_->start();
+  if (!started) return started;
+  return w;
+}
+
+bool SnapshotWriter::drain_outbox() {
+  while (!outbox_.empty()) {
+    if (!file_->try_push(outbox_.front())) return false;
+    outbox_.pop_front();
+  }
+  return true;
+}
+
+void SnapshotWriter::step(const DataTree& tree, size_t node_budget, Zxid applied_zxid) {
+  if (file_->finished()) return;  // failed early: nothing more will be written
+  if (!drain_outbox() || walk_done_) return;
+  cursor_.invalidate();  // the tree may have changed since the last step
+  const Node* node = nullptr;
+  for (size_t emitted = 0; emitted < node_budget; ++emitted) {
+    if (!cursor_.next(tree, path_, node)) {
+      end_walk(applied_zxid);
+      break;
+    }
+    chunk_.add(path_, *node);
+    digest_ += node_digest(path_, *node);
+    ++node_count_;
+    if (chunk_.full()) {
+      outbox_.push_back(SnapshotChunk{chunk_.seal(next_seq_++)});
+      // Build no further than one sealed chunk ahead of the file thread.
+      if (!drain_outbox()) return;
+    }
+  }
+  if (walk_done_) drain_outbox();
+}
+
+void SnapshotWriter::end_walk(Zxid applied_zxid) {
+  walk_done_ = true;
+  end_zxid_ = applied_zxid;
+  if (!chunk_.empty()) outbox_.push_back(SnapshotChunk{chunk_.seal(next_seq_++)});
+  SnapshotChunk footer{build_footer_chunk(next_seq_++, node_count_, start_zxid_, applied_zxid, digest_)};
+  footer.last = true;
+  outbox_.push_back(std::move(footer));
+}
+
+SnapshotResult SnapshotWriter::result() const {
+  SnapshotResult r;
+  const SnapshotFileResult& file = file_->result();
+  r.path = file.path;
+  r.bytes = file.bytes;
+  r.duration_ms = file.duration_ms;
+  r.node_count = node_count_;
+  r.start_zxid = start_zxid_;
+  r.end_zxid = end_zxid_;
+  return r;
+}
+
+}  // namespace rk
