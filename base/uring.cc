@@ -18,13 +18,15 @@ struct FlagSet {
 };
 
 // Best first. DEFER_TASKRUN needs SINGLE_ISSUER (6.1); SINGLE_ISSUER alone 6.0; COOP 5.19.
-constexpr FlagSet kFlagSets[] = {
+constexpr FlagSet kFlagSets[4] = {
     {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN,
      "SINGLE_ISSUER|DEFER_TASKRUN|COOP_TASKRUN"},
     {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN, "SINGLE_ISSUER|COOP_TASKRUN"},
     {IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN"},
     {0, "no setup flags"},
 };
+
+static_assert(kFlagSets[3].flags == 0, "the last set is the flag-less fallback");
 
 // (major, minor) of the running kernel, or (0, 0) if uname cannot be parsed.
 std::pair<int, int> kernel_version() {
@@ -57,12 +59,18 @@ Status check_opcodes(io_uring* ring, std::span<const uint8_t> required_ops) {
 
 Result<std::unique_ptr<Uring>> Uring::create(const std::string& name, unsigned sq_entries,
                                              unsigned cq_entries,
-                                             std::span<const uint8_t> required_ops) {
+                                             std::span<const uint8_t> required_ops,
+                                             UringCompletions completions) {
   RK_ASSERT(cq_entries >= sq_entries);
+  // COOP_TASKRUN and DEFER_TASKRUN both hold completions back until the owner enters the
+  // kernel, and SINGLE_ISSUER ties the ring to the creating thread: kAtOnce wants neither.
+  const std::span<const FlagSet> flag_sets =
+      completions == UringCompletions::kAtOnce ? std::span<const FlagSet>(&kFlagSets[3], 1)
+                                               : std::span<const FlagSet>(kFlagSets);
   std::unique_ptr<Uring> uring(new Uring());
   int rc = -EINVAL;
   const FlagSet* chosen = nullptr;
-  for (const FlagSet& set : kFlagSets) {
+  for (const FlagSet& set : flag_sets) {
     io_uring_params params{};
     params.flags = set.flags | IORING_SETUP_CQSIZE;
     params.cq_entries = cq_entries;

@@ -21,15 +21,28 @@ struct UringCaps {
   bool multishot_recv = false;    // kernel >= 6.0; otherwise re-arm a plain recv
 };
 
+// How completions reach the ring's owner.
+enum class UringCompletions {
+  // Posted when the owner enters the kernel (DEFER_TASKRUN when the kernel has it): best for
+  // event loops that always block in io_uring_enter.
+  kOnEnter,
+  // Posted as soon as the I/O finishes, signalling a registered eventfd, without the owner
+  // entering the kernel; no SINGLE_ISSUER, so the ring may be set up on another thread than
+  // the one that later drives it. For rings whose owner sleeps on something else.
+  kAtOnce,
+};
+
 // Owned by the thread that created it: with SINGLE_ISSUER no other thread may submit.
 class Uring {
  public:
   // Tries SINGLE_ISSUER|DEFER_TASKRUN|COOP_TASKRUN, then weaker sets, and logs the choice.
   // Fails (with the reason) if io_uring is unavailable or an opcode in required_ops or a
   // feature we rely on (NODROP, EXT_ARG) is missing. cq_entries >= sq_entries, powers of two.
-  static Result<std::unique_ptr<Uring>> create(const std::string& name, unsigned sq_entries,
-                                               unsigned cq_entries,
-                                               std::span<const uint8_t> required_ops);
+  // kAtOnce uses no setup flags at all (see UringCompletions).
+  static Result<std::unique_ptr<Uring>> create(
+      const std::string& name, unsigned sq_entries, unsigned cq_entries,
+      std::span<const uint8_t> required_ops,
+      UringCompletions completions = UringCompletions::kOnEnter);
   ~Uring();
   Uring(const Uring&) = delete;
   Uring& operator=(const Uring&) = delete;
