@@ -1,0 +1,151 @@
+// The segment preparer's worker: prepare, publish, wait to be taken or retry after a failure.
+#include "wal/preparer.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "base/assert.h"
+#include "base/fault.h"
+#include "base/log.h"
+#include "wal/segment.h"
+
+namespace rk {
+namespace {
+
+constexpr size_t kZeroWriteBytes = 1 << 20;
+
+Status prepare_error(const std::string& dir, int err) {
+  const bool full = err == ENOSPC || err == EDQUOT;
+  return Status::error(std::string(full ? "disk full: " : "") +
+                       "cannot preallocate the next txn log segment in " + dir + " (" +
+                       std::strerror(err) + ")");
+}
+
+// Writes `bytes` zero bytes from offset 0; 0 or an errno.
+int write_zeros(int fd, const std::string& zeros, uint64_t bytes) {
+  uint64_t offset = 0;
+  while (offset < bytes) {
+    const size_t chunk = static_cast<size_t>(std::min<uint64_t>(zeros.size(), bytes - offset));
+    ssize_t n = pwrite(fd, zeros.data(), chunk, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    offset += static_cast<uint64_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+SegmentPreparer::SegmentPreparer(PreparerOptions options)
+    : options_(std::move(options)),
+      temp_path_(options_.dir + "/" + std::string(kPreallocSegmentName)),
+      zeros_(static_cast<size_t>(std::min<uint64_t>(kZeroWriteBytes, options_.segment_bytes)),
+             '\0') {
+  RK_ASSERT(options_.segment_bytes > 0);
+  worker_ = std::thread([this] { run(); });
+}
+
+SegmentPreparer::~SegmentPreparer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+  if (ready_fd_ >= 0) close(ready_fd_);  // the temp file stays; the next start removes it
+}
+
+Status SegmentPreparer::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+Status SegmentPreparer::wait_first_attempt() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return attempted_; });
+  return error_;
+}
+
+Result<int> SegmentPreparer::take(const std::string& final_path) {
+  std::unique_lock lock(mutex_);
+  RK_ASSERT(state() == State::kReady && ready_fd_ >= 0);
+  if (rename(temp_path_.c_str(), final_path.c_str()) != 0) {
+    return errno_status("cannot rename the prepared txn log segment to", final_path, errno);
+  }
+  const int fd = ready_fd_;
+  ready_fd_ = -1;
+  state_.store(State::kWorking, std::memory_order_release);
+  lock.unlock();
+  changed_.notify_all();
+  return fd;
+}
+
+void SegmentPreparer::run() {
+  pthread_setname_np(pthread_self(), "rk-wal-prep");
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (state() == State::kReady) {
+      changed_.wait(lock, [this] { return stopping_ || state() != State::kReady; });
+      continue;
+    }
+    lock.unlock();
+    Result<int> prepared = prepare_once();
+    lock.lock();
+    attempted_ = true;
+    if (prepared) {
+      ready_fd_ = *prepared;
+      error_ = Status::ok();
+      state_.store(State::kReady, std::memory_order_release);
+    } else {
+      if (state() != State::kFailed) RK_ERROR("%s", prepared.status().message().c_str());
+      error_ = prepared.status();
+      state_.store(State::kFailed, std::memory_order_release);
+    }
+    changed_.notify_all();
+    wake();
+    if (state() == State::kFailed) {
+      changed_.wait_for(lock, std::chrono::milliseconds(options_.retry_interval_ms),
+                        [this] { return stopping_; });
+    }
+  }
+}
+
+Result<int> SegmentPreparer::prepare_once() {
+  static FaultPoint& fault = fault_point("wal.prepare_segment");
+  if (int err = fault.check()) return prepare_error(options_.dir, err);
+  const int fd = open(temp_path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return prepare_error(options_.dir, errno);
+  // fallocate first: a full disk shows at once, and the extents come out contiguous. The
+  // zero writes then turn the unwritten extents into written ones, so a record write later
+  // is a plain overwrite and fdatasync has no metadata to carry.
+  int err = 0;
+  if (fallocate(fd, 0, 0, static_cast<off_t>(options_.segment_bytes)) != 0 &&
+      errno != EOPNOTSUPP) {
+    err = errno;
+  }
+  if (err == 0) err = write_zeros(fd, zeros_, options_.segment_bytes);
+  if (err == 0 && fsync(fd) != 0) err = errno;
+  if (err == 0) {
+    if (Status st = fsync_dir(options_.dir); !st) err = EIO;
+  }
+  if (err != 0) {
+    close(fd);
+    unlink(temp_path_.c_str());
+    return prepare_error(options_.dir, err);
+  }
+  return fd;
+}
+
+void SegmentPreparer::wake() const {
+  if (options_.wake_fd < 0) return;
+  const uint64_t one = 1;
+  // A full eventfd counter (EAGAIN) already means "wake up".
+  [[maybe_unused]] ssize_t n = write(options_.wake_fd, &one, sizeof one);
+}
+
+}  // namespace rk

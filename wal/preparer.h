@@ -1,0 +1,67 @@
+// Makes the txn log's next segment ahead of need, off the commit path: a file under the temp
+// name, preallocated, every block written with zeros, fsynced, its directory fsynced.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+
+namespace rk {
+
+struct PreparerOptions {
+  std::string dir;
+  uint64_t segment_bytes = 0;
+  int wake_fd = -1;                 // eventfd written (8 bytes) whenever the state changes
+  int64_t retry_interval_ms = 500;  // after a failure
+};
+
+// Owned by the txn log's owner thread, which calls every method; the worker thread inside
+// only prepares files. Holds at most one prepared segment: it starts the next one when the
+// log takes the current one.
+class SegmentPreparer {
+ public:
+  enum class State {
+    kWorking,  // preparing (first attempt since the last take)
+    kReady,    // a segment waits under the temp name
+    kFailed,   // the last attempt failed (error() says why); retrying
+  };
+
+  explicit SegmentPreparer(PreparerOptions options);
+  ~SegmentPreparer();
+  SegmentPreparer(const SegmentPreparer&) = delete;
+  SegmentPreparer& operator=(const SegmentPreparer&) = delete;
+
+  State state() const { return state_.load(std::memory_order_acquire); }
+  // Why the last attempt failed (ok unless state() is kFailed).
+  Status error() const;
+  // Blocks until the first attempt has finished: ok when a segment is ready.
+  Status wait_first_attempt();
+  // Renames the ready segment to final_path and hands over its fd (open for writing); the
+  // worker starts on the next one. Only in state kReady.
+  Result<int> take(const std::string& final_path);
+
+ private:
+  void run();
+  Result<int> prepare_once();
+  void wake() const;
+
+  const PreparerOptions options_;
+  const std::string temp_path_;
+  std::string zeros_;  // one write's worth of zero bytes, allocated once
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::atomic<State> state_{State::kWorking};
+  bool attempted_ = false;  // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
+  int ready_fd_ = -1;       // guarded by mutex_
+  Status error_;            // guarded by mutex_
+  std::thread worker_;
+};
+
+}  // namespace rk
