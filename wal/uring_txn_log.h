@@ -52,6 +52,10 @@ class UringTxnLog final : public TxnLog {
   // The segment being written ("" before the first write).
   const std::string& segment_path() const { return segment_.path; }
   uint64_t segment_bytes() const { return segment_bytes_; }
+  // A prepared segment is waiting (the next switch or roll will not wait or fail).
+  bool next_segment_ready() const {
+    return preparer_->state() == SegmentPreparer::State::kReady;
+  }
 
  private:
   // Txns framed back to back, checksums set when the batch is written.
