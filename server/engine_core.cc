@@ -9,8 +9,9 @@
 
 namespace rk {
 
-EngineCore::EngineCore(const EngineConfig& config, TxnLog& log, CommandHandler commands)
-    : config_(config), log_(log), commands_(std::move(commands)) {}
+EngineCore::EngineCore(const EngineConfig& config, TxnLog& log, EngineChore* chore,
+                       CommandHandler commands)
+    : config_(config), log_(log), chore_(chore), commands_(std::move(commands)) {}
 
 EngineCore::~EngineCore() {
   stop();
@@ -32,11 +33,21 @@ void EngineCore::attach(std::vector<Reactor*> reactors) {
   outbound_.assign(reactors_.size(), {});
 }
 
-Status EngineCore::start() {
+Status EngineCore::open_doorbell() {
+  if (doorbell_.fd() >= 0) return Status::ok();
+  return doorbell_.open();
+}
+
+Status EngineCore::start(const Boot& boot) {
   RK_ASSERT(!thread_.joinable());
-  Status bell = doorbell_.open();
+  Status bell = open_doorbell();
   if (!bell) return bell;
   processor_ = std::make_unique<Processor>(config_, mono_ms(), *this);
+  if (boot) {
+    Status booted = boot(*processor_);
+    if (!booted) return booted;
+  }
+  committed_zxid_ = processor_->last_processed_zxid();
   thread_ = std::thread([this] { run(); });
   return Status::ok();
 }
@@ -85,6 +96,19 @@ size_t EngineCore::drain_inbound(int64_t now_wall_ms, int64_t now_mono_ms) {
   return total;
 }
 
+// The log stops and resumes writes (contract in wal/txn_log.h); called after the commit of
+// everything durable, so only txns that will never be written are aborted.
+void EngineCore::check_log_health() {
+  const Status& health = log_.health();
+  if (!health.is_ok() && !processor_->writes_refused()) {
+    RK_ERROR("writes stopped, reads go on: %s", health.message().c_str());
+    processor_->refuse_writes(Err::kSystemError);
+  } else if (health.is_ok() && processor_->writes_refused()) {
+    RK_INFO("the txn log takes writes again: writes resumed");
+    processor_->resume_writes();
+  }
+}
+
 void EngineCore::deliver_outbound() {
   for (size_t r = 0; r < reactors_.size(); ++r) {
     auto& queue = outbound_[r];
@@ -108,14 +132,17 @@ void EngineCore::run() {
       committed_zxid_ = durable;
       processor_->commit(durable);
     }
+    check_log_health();
     if (now_mono >= next_tick_ms) {
       processor_->tick(wall_ms(), now_mono);
       next_tick_ms = now_mono + tick_period_ms;
     }
+    int64_t chore_wait_ms = chore_ != nullptr ? chore_->run(*processor_, log_, wall_ms())
+                                              : EngineChore::kNoWait;
     deliver_outbound();
     bool backlog = std::any_of(outbound_.begin(), outbound_.end(),
                                [](const auto& q) { return !q.empty(); });
-    if (handled > 0 || log_.durable_zxid() > committed_zxid_) continue;
+    if (handled > 0 || chore_wait_ms == 0 || log_.durable_zxid() > committed_zxid_) continue;
     // Nothing to do: sleep until a reactor rings, the next timer, or a short retry when a
     // reactor's ring was full.
     doorbell_.prepare_sleep();
@@ -125,7 +152,10 @@ void EngineCore::run() {
       doorbell_.cancel_sleep();
       continue;
     }
+    // Log completions write the doorbell's eventfd; a refused log is looked at again soon.
     int64_t wait_ms = backlog ? 1 : std::max<int64_t>(1, next_tick_ms - mono_ms());
+    if (processor_->writes_refused()) wait_ms = std::min<int64_t>(wait_ms, 100);
+    wait_ms = std::min(wait_ms, chore_wait_ms);
     doorbell_.wait(static_cast<int>(wait_ms));
     doorbell_.cancel_sleep();
   }

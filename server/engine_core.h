@@ -20,17 +20,36 @@
 
 namespace rk {
 
+// Work the engine loop runs besides the processor (snapshots). Engine thread only.
+class EngineChore {
+ public:
+  virtual ~EngineChore() = default;
+  // Once per loop iteration, after commits. Returns the longest the loop may sleep before
+  // calling again: 0 when there is more to do at once, kNoWait when it only needs the
+  // doorbell.
+  static constexpr int64_t kNoWait = INT64_MAX;
+  virtual int64_t run(Processor& processor, TxnLog& log, int64_t now_wall_ms) = 0;
+};
+
 class EngineCore final : public EngineLink, public EngineOutput {
  public:
   // Answers a four-letter word; runs on the engine thread so it may read the processor.
   using CommandHandler = std::function<std::string(std::string_view cmd, Processor&)>;
+  // Fills a fresh processor from storage before the engine thread starts.
+  using Boot = std::function<Status(Processor&)>;
 
-  EngineCore(const EngineConfig& config, TxnLog& log, CommandHandler commands);
+  // `chore` may be null.
+  EngineCore(const EngineConfig& config, TxnLog& log, EngineChore* chore, CommandHandler commands);
   ~EngineCore() override;
 
   // Before start(): the reactors whose connections this engine serves (index = reactor id).
   void attach(std::vector<Reactor*> reactors);
-  Status start();
+  // The doorbell's eventfd: whatever the engine waits for (log completions) may write it.
+  // Valid after open_doorbell().
+  Status open_doorbell();
+  int wake_fd() const { return doorbell_.fd(); }
+  // Creates the processor, runs `boot` on it on the calling thread, then starts the loop.
+  Status start(const Boot& boot = {});
   void stop();
 
   // Reactor threads: hand a burst over. Each reactor has its own ring, so one producer each.
@@ -43,11 +62,13 @@ class EngineCore final : public EngineLink, public EngineOutput {
   void run();
   size_t drain_inbound(int64_t now_wall_ms, int64_t now_mono_ms);
   void deliver_outbound();
+  void check_log_health();
   void send(Outbound&& message) override;
   void log(const Txn& txn) override;
 
   EngineConfig config_;
   TxnLog& log_;
+  EngineChore* chore_;
   CommandHandler commands_;
   std::unique_ptr<Processor> processor_;
   std::vector<Reactor*> reactors_;

@@ -96,9 +96,12 @@ FourLetterWords::FourLetterWords(const ServerConfig& config)
       whitelist_(config.four_letter_words.begin(), config.four_letter_words.end()),
       started_mono_ms_(mono_ms()) {}
 
-std::string FourLetterWords::run(std::string_view cmd, Processor& processor) {
+std::string FourLetterWords::run(std::string_view cmd, Processor& processor,
+                                 std::vector<std::pair<std::string, std::string>> metrics) {
   FourLetterEffects effects;
-  std::string text = run_four_letter(cmd, snapshot(processor), whitelist_, &effects);
+  ServerSnapshot s = snapshot(processor);
+  for (auto& metric : metrics) s.extra_metrics.push_back(std::move(metric));
+  std::string text = run_four_letter(cmd, s, whitelist_, &effects);
   if (effects.reset_server_stats) processor.reset_server_stats();
   if (effects.reset_connection_stats) processor.reset_connection_stats();
   return text;

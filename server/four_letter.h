@@ -20,7 +20,9 @@ class FourLetterWords {
   explicit FourLetterWords(const ServerConfig& config);
   void attach(std::vector<Reactor*> reactors) { reactors_ = std::move(reactors); }
   // `mode` is what srvr/stat/mntr print ("standalone", later leader/follower/observer).
-  std::string run(std::string_view cmd, Processor& processor);
+  // `metrics` are extra mntr lines (storage counters).
+  std::string run(std::string_view cmd, Processor& processor,
+                  std::vector<std::pair<std::string, std::string>> metrics = {});
 
  private:
   ServerSnapshot snapshot(Processor& processor) const;

@@ -16,7 +16,7 @@
 #include "net/reactor.h"
 #include "server/engine_core.h"
 #include "server/four_letter.h"
-#include "wal/txn_log.h"
+#include "server/storage.h"
 
 namespace rk {
 namespace {
@@ -68,6 +68,25 @@ void raise_fd_limit() {
   }
 }
 
+// Waits for SIGINT/SIGTERM; meanwhile purges old snapshots and logs every
+// autopurge.purgeInterval hours (0: never), as ZooKeeper's DatadirCleanupManager does.
+int wait_for_signal(const sigset_t& signals, const ServerConfig& config) {
+  if (config.purge_interval_hours <= 0) {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    return signal_number;
+  }
+  RK_INFO("autopurge every %d hour(s), keeping %d snapshots", config.purge_interval_hours,
+          config.snap_retain_count);
+  timespec interval{static_cast<time_t>(config.purge_interval_hours) * 3600, 0};
+  while (true) {
+    int signal_number = sigtimedwait(&signals, nullptr, &interval);
+    if (signal_number > 0) return signal_number;
+    Status purged = purge_storage(config, config.snap_retain_count);
+    if (!purged) RK_WARN("autopurge failed: %s", purged.message().c_str());
+  }
+}
+
 }  // namespace
 
 int run_server(const ServerConfig& config) {
@@ -78,15 +97,21 @@ int run_server(const ServerConfig& config) {
   sigset_t signals = block_signals();
   raise_fd_limit();
 
-  MemoryTxnLog txn_log;
-  RK_WARN("data is NOT persisted: this build keeps the tree in memory only; a restart loses it");
+  auto storage = Storage::open(config);
+  if (!storage) {
+    RK_ERROR("%s", storage.status().message().c_str());
+    return 1;
+  }
+  Storage& store = **storage;
 
   unsigned threads = config.reactor_threads > 0 ? config.reactor_threads
                                                 : std::max(1u, std::thread::hardware_concurrency());
   FourLetterWords words(config);
-  EngineCore engine(engine_config(config), txn_log,
-                    [&words](std::string_view cmd, Processor& processor) {
-                      return words.run(cmd, processor);
+  EngineCore engine(engine_config(config), store, &store,
+                    [&words, &store](std::string_view cmd, Processor& processor) {
+                      std::vector<std::pair<std::string, std::string>> metrics;
+                      store.metrics(metrics);
+                      return words.run(cmd, processor, std::move(metrics));
                     });
   ConnLimiter limiter(config.max_client_cnxns);
   std::vector<std::unique_ptr<Reactor>> reactors;
@@ -105,9 +130,17 @@ int run_server(const ServerConfig& config) {
   for (auto& r : reactors) raw.push_back(r.get());
   words.attach(raw);
   engine.attach(raw);
-  Status engine_started = engine.start();
+  Status bell = engine.open_doorbell();
+  if (!bell) {
+    RK_ERROR("cannot start the engine: %s", bell.message().c_str());
+    return 1;
+  }
+  // Recovery runs before any client is served: the listeners are open but not reading yet.
+  Status engine_started = engine.start([&store, &engine](Processor& processor) {
+    return store.recover(processor, engine.wake_fd());
+  });
   if (!engine_started) {
-    RK_ERROR("cannot start the engine: %s", engine_started.message().c_str());
+    RK_ERROR("cannot start: %s", engine_started.message().c_str());
     return 1;
   }
   for (auto& r : reactors) {
@@ -120,8 +153,7 @@ int run_server(const ServerConfig& config) {
   RK_INFO("ringkeeper %s serving clients on %s:%u with %u reactor thread(s), tickTime %d ms",
           kVersion, reactor_cfg.address.c_str(), reactor_cfg.port, threads, config.tick_time_ms);
 
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  int signal_number = wait_for_signal(signals, config);
   RK_INFO("received signal %d, shutting down", signal_number);
   for (auto& r : reactors) r->stop();
   engine.stop();

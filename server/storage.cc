@@ -1,0 +1,242 @@
+// Storage: directory checks, start-up recovery, snapshot scheduling and storage metrics.
+#include "server/storage.h"
+
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "engine/data_tree.h"
+#include "snapshot/reader.h"
+#include "wal/purge.h"
+#include "wal/recovery.h"
+
+namespace rk {
+namespace {
+
+Status make_dir(const std::string& dir, const char* key) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::error(std::string("cannot create ") + key + " " + dir + ": " + ec.message());
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::error(std::string(key) + " " + dir + " is not writable: " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+void warn_if_volatile(const std::string& dir, const char* key) {
+  struct statfs fs {};
+  if (statfs(dir.c_str(), &fs) == 0 && fs.f_type == TMPFS_MAGIC) {
+    RK_WARN("%s %s is on tmpfs: its files do not survive a reboot", key, dir.c_str());
+  }
+}
+
+// The txn log's fdatasyncs are the write path's latency; snapshots writing to the same device
+// compete with them (ZooKeeper's advice: dataLogDir on its own disk).
+void report_devices(const ServerConfig& config) {
+  struct stat data {}, logs {};
+  if (stat(config.data_dir.c_str(), &data) != 0 || stat(config.data_log_dir.c_str(), &logs) != 0) return;
+  if (data.st_dev == logs.st_dev) {
+    RK_WARN("dataDir %s and dataLogDir %s are on the same device (%u:%u): snapshot writes compete "
+            "with txn log fsyncs; put dataLogDir on a disk of its own for steady write latency",
+            config.data_dir.c_str(), config.data_log_dir.c_str(), major(data.st_dev), minor(data.st_dev));
+  } else {
+    RK_INFO("txn log in %s (device %u:%u), snapshots in %s (device %u:%u)",
+            config.data_log_dir.c_str(), major(logs.st_dev), minor(logs.st_dev),
+            config.data_dir.c_str(), major(data.st_dev), minor(data.st_dev));
+  }
+}
+
+std::string hex(Zxid zxid) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(zxid));
+  return buf;
+}
+
+}  // namespace
+
+Storage::Storage(const ServerConfig& config)
+    : config_(config),
+      trigger_(config.snap_count, static_cast<uint64_t>(mono_us()) ^ static_cast<uint64_t>(getpid())) {}
+
+Result<std::unique_ptr<Storage>> Storage::open(const ServerConfig& config) {
+  Status made = make_dir(config.data_dir, "dataDir");
+  if (!made) return made;
+  made = make_dir(config.data_log_dir, "dataLogDir");
+  if (!made) return made;
+  warn_if_volatile(config.data_dir, "dataDir");
+  if (config.data_log_dir != config.data_dir) warn_if_volatile(config.data_log_dir, "dataLogDir");
+  report_devices(config);
+  if (!config.force_sync) {
+    RK_WARN("forceSync=no: writes are acknowledged before they reach the disk; a crash or power "
+            "loss can lose acknowledged writes");
+  }
+  return std::unique_ptr<Storage>(new Storage(config));
+}
+
+Status Storage::recover(Processor& processor, int wake_fd) {
+  int64_t started_ms = mono_ms();
+  wake_fd_ = wake_fd;
+  auto snapshot = load_newest_snapshot(config_.data_dir, config_.extended_types_enabled);
+  if (!snapshot) return snapshot.status();
+  Zxid snapshot_end_zxid = 0;
+  if (snapshot->has_value()) {
+    LoadedSnapshot& loaded = **snapshot;
+    recovery_.from_snapshot = true;
+    recovery_.snapshot_path = loaded.path;
+    recovery_.snapshot_zxid = loaded.start_zxid;
+    recovery_.snapshot_nodes = loaded.node_count;
+    snapshot_end_zxid = loaded.end_zxid;
+    processor.restore(std::move(loaded.tree), loaded.sessions, loaded.start_zxid, mono_ms());
+    snapshot->reset();
+  }
+  uint64_t replayed = 0;
+  auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, [&](Txn&& txn) {
+    processor.replay(txn);
+    ++replayed;
+  });
+  if (!log_report) return log_report.status();
+  recovery_.log_txns = replayed;
+  recovery_.last_zxid = processor.last_processed_zxid();
+  // A fuzzy snapshot may hold changes up to its end zxid; only the log's txns up to there make
+  // its image consistent again.
+  if (recovery_.last_zxid < snapshot_end_zxid) {
+    return Status::error("the txn log in " + config_.data_log_dir + " ends at zxid " +
+                         hex(recovery_.last_zxid) + ", before " + hex(snapshot_end_zxid) +
+                         ", where snapshot " + recovery_.snapshot_path +
+                         " ends: log segments are missing; refusing to start on an inconsistent tree");
+  }
+
+  WalOptions options;
+  options.dir = config_.data_log_dir;
+  options.segment_bytes = static_cast<uint64_t>(config_.pre_alloc_size_kib) * 1024;
+  options.force_sync = config_.force_sync;
+  options.fsync_warning_threshold_ms = config_.fsync_warning_threshold_ms;
+  options.wake_fd = wake_fd;
+  auto log = UringTxnLog::open(options, recovery_.last_zxid);
+  if (!log) return log.status();
+  log_ = std::move(*log);
+  recovery_.duration_ms = mono_ms() - started_ms;
+  last_snapshot_zxid_ = recovery_.snapshot_zxid;
+  if (recovery_.from_snapshot) {
+    RK_INFO("restored %llu nodes from %s (zxid %s), replayed %llu txns from the log; last zxid %s; "
+            "%lld ms",
+            static_cast<unsigned long long>(recovery_.snapshot_nodes), recovery_.snapshot_path.c_str(),
+            hex(recovery_.snapshot_zxid).c_str(), static_cast<unsigned long long>(replayed),
+            hex(recovery_.last_zxid).c_str(), static_cast<long long>(recovery_.duration_ms));
+  } else {
+    RK_INFO("no snapshot in %s; replayed %llu txns from the log; last zxid %s; %lld ms",
+            config_.data_dir.c_str(), static_cast<unsigned long long>(replayed),
+            hex(recovery_.last_zxid).c_str(), static_cast<long long>(recovery_.duration_ms));
+  }
+  return Status::ok();
+}
+
+int64_t Storage::run(Processor& processor, TxnLog& log, int64_t now_wall_ms) {
+  if (snapshot_ != nullptr) return step_snapshot(processor);
+  uint64_t logged = log.stats().batch_txns_total;
+  if (!log.health().is_ok() || !trigger_.should_start(logged - txns_at_last_snapshot_)) {
+    return kNoWait;
+  }
+  start_snapshot(processor, log, now_wall_ms);
+  return snapshot_ != nullptr ? 0 : kNoWait;
+}
+
+int64_t Storage::step_snapshot(const Processor& processor) {
+  if (snapshot_->done()) {
+    if (snapshot_->status().is_ok()) {
+      finish_snapshot();
+    } else {
+      RK_ERROR("snapshot at zxid %s failed: %s; the previous snapshot and the log stay in use",
+               hex(last_snapshot_zxid_).c_str(), snapshot_->status().message().c_str());
+      ++snapshots_failed_;
+      snapshot_.reset();
+    }
+    return kNoWait;
+  }
+  uint64_t before = snapshot_->nodes_written();
+  snapshot_->step(processor.tree(), kSnapshotNodesPerStep, processor.last_processed_zxid());
+  if (snapshot_->nodes_written() != before) return 0;
+  // The walk is over (the file thread rings wake_fd when the file is complete) or the file
+  // thread is behind: look again shortly rather than spin.
+  return kSnapshotBackoffMs;
+}
+
+void Storage::start_snapshot(Processor& processor, TxnLog& log, int64_t now_wall_ms) {
+  txns_at_last_snapshot_ = log.stats().batch_txns_total;
+  trigger_.restart();
+  // The log rolls with the snapshot, so purging old segments and old snapshots go together.
+  log.roll();
+  Zxid zxid = processor.last_processed_zxid();
+  SnapshotOptions options;
+  options.dir = config_.data_dir;
+  options.wake_fd = wake_fd_;
+  auto writer = SnapshotWriter::start(options, zxid, now_wall_ms, processor.sessions());
+  if (!writer) {
+    RK_ERROR("cannot start a snapshot at zxid %s: %s", hex(zxid).c_str(),
+             writer.status().message().c_str());
+    ++snapshots_failed_;
+    return;
+  }
+  last_snapshot_zxid_ = zxid;
+  snapshot_ = std::move(*writer);
+  RK_INFO("snapshot at zxid %s started (%zu nodes, writes go on)", hex(zxid).c_str(),
+          processor.tree().node_count());
+}
+
+void Storage::finish_snapshot() {
+  SnapshotResult result = snapshot_->result();
+  ++snapshots_taken_;
+  last_snapshot_ms_ = result.duration_ms;
+  last_snapshot_nodes_ = result.node_count;
+  last_snapshot_bytes_ = result.bytes;
+  RK_INFO("snapshot %s complete: %llu nodes, %llu bytes, %lld ms", result.path.c_str(),
+          static_cast<unsigned long long>(result.node_count),
+          static_cast<unsigned long long>(result.bytes), static_cast<long long>(result.duration_ms));
+  snapshot_.reset();
+}
+
+void Storage::metrics(std::vector<std::pair<std::string, std::string>>& out) const {
+  TxnLogStats s = log_->stats();
+  auto put = [&out](const char* key, uint64_t value) { out.emplace_back(key, std::to_string(value)); };
+  put("fsync_count", s.fsync_count);
+  put("fsync_latency_min_us", s.fsync_latency_us_min);
+  put("fsync_latency_avg_us", s.fsync_count == 0 ? 0 : s.fsync_latency_us_total / s.fsync_count);
+  put("fsync_latency_max_us", s.fsync_latency_us_max);
+  put("fsync_slow_count", s.slow_fsync_count);
+  put("txn_log_batches", s.batch_count);
+  put("txn_log_batch_txns_avg", s.batch_count == 0 ? 0 : s.batch_txns_total / s.batch_count);
+  put("txn_log_batch_txns_max", s.batch_txns_max);
+  put("txn_log_bytes_written", s.bytes_written);
+  put("txn_log_segments_opened", s.segments_opened);
+  put("snapshots_taken", snapshots_taken_);
+  put("snapshots_failed", snapshots_failed_);
+  put("snapshot_in_progress", snapshot_ != nullptr ? 1 : 0);
+  put("last_snapshot_duration_ms", static_cast<uint64_t>(last_snapshot_ms_));
+  put("last_snapshot_nodes", last_snapshot_nodes_);
+  put("last_snapshot_bytes", last_snapshot_bytes_);
+  out.emplace_back("last_snapshot_zxid", hex(last_snapshot_zxid_));
+  out.emplace_back("txn_log_health", log_->health().is_ok() ? "ok" : log_->health().message());
+  put("startup_recovery_ms", static_cast<uint64_t>(recovery_.duration_ms));
+}
+
+Status purge_storage(const ServerConfig& config, int retain_count) {
+  auto report = purge_files(config.data_dir, config.data_log_dir, retain_count);
+  if (!report) return report.status();
+  for (const std::string& path : report->removed_snapshots) RK_INFO("purged %s", path.c_str());
+  for (const std::string& path : report->removed_segments) RK_INFO("purged %s", path.c_str());
+  RK_INFO("purge kept the %d newest snapshots and the logs they need; removed %zu snapshots and "
+          "%zu log segments",
+          std::max(retain_count, kPurgeRetainCountMin), report->removed_snapshots.size(),
+          report->removed_segments.size());
+  return Status::ok();
+}
+
+}  // namespace rk
