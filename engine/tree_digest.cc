@@ -1,7 +1,9 @@
-// Node and tree digests. Each field group is hashed separately and chained through the seed,
-// so moving bytes between path and data (or between ACL fields) changes the digest.
+// Node and tree digests. A node's fields are laid out with their lengths in one buffer and
+// hashed once, seeded with the digest of its ACL: lengths keep "ab"+"c" and "a"+"bc" apart,
+// and a whole tree costs one hash per node plus one per distinct ACL list.
 #include "engine/tree_digest.h"
 
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack for large nodes
 #include <xxhash.h>
 
 #include <cstring>
@@ -9,27 +11,28 @@
 namespace rk {
 namespace {
 
+constexpr size_t kStatBytes = 6 * sizeof(int64_t) + 3 * sizeof(int32_t) + 1;
+constexpr size_t kInlineBytes = 512;  // nodes up to this size are hashed from a stack buffer
+
 template <typename T>
 char* put(char* at, T value) {
   std::memcpy(at, &value, sizeof(value));
   return at + sizeof(value);
 }
 
-uint64_t acl_digest(const AclList& acl, uint64_t seed) {
-  uint64_t h = XXH3_64bits_withSeed(nullptr, 0, seed ^ acl.size());
-  for (const Acl& entry : acl) {
+uint64_t acl_digest(const AclRef& acl) {
+  if (!acl) return 0;  // never made by a txn; digests as no ACL at all
+  uint64_t h = XXH3_64bits_withSeed(nullptr, 0, acl->size());
+  for (const Acl& entry : *acl) {
     h = XXH3_64bits_withSeed(entry.id.scheme.data(), entry.id.scheme.size(), h ^ static_cast<uint32_t>(entry.perms));
     h = XXH3_64bits_withSeed(entry.id.id.data(), entry.id.id.size(), h);
   }
   return h;
 }
 
-}  // namespace
-
-uint64_t node_digest(std::string_view path, const Node& node) {
+// The fixed part after path and data: every stat field and the null flag.
+void put_stat(char* at, const Node& node) {
   const NodeStat& s = node.stat;
-  char stat[6 * sizeof(int64_t) + 3 * sizeof(int32_t) + 1];
-  char* at = stat;
   at = put(at, s.czxid);
   at = put(at, s.mzxid);
   at = put(at, s.pzxid);
@@ -39,18 +42,54 @@ uint64_t node_digest(std::string_view path, const Node& node) {
   at = put(at, s.version);
   at = put(at, s.cversion);
   at = put(at, s.aversion);
-  at = put(at, static_cast<uint8_t>(node.data_is_null));
-  uint64_t h = XXH3_64bits(path.data(), path.size());
-  h = XXH3_64bits_withSeed(node.data.data(), node.data.size(), h);
-  h = XXH3_64bits_withSeed(stat, static_cast<size_t>(at - stat), h);
-  // A node without an ACL list (never made by a txn) digests as an empty one.
-  static const AclList kNoAcl;
-  return acl_digest(node.acl ? *node.acl : kNoAcl, h);
+  put(at, static_cast<uint8_t>(node.data_is_null));
+}
+
+uint64_t digest_with_acl(std::string_view path, const Node& node, uint64_t acl_seed) {
+  const uint64_t lengths[2] = {path.size(), node.data.size()};
+  char stat[kStatBytes];
+  put_stat(stat, node);
+  const size_t total = sizeof(lengths) + path.size() + node.data.size() + kStatBytes;
+  if (total <= kInlineBytes) {
+    char buf[kInlineBytes];
+    char* at = buf;
+    std::memcpy(at, lengths, sizeof(lengths));
+    at += sizeof(lengths);
+    std::memcpy(at, path.data(), path.size());
+    at += path.size();
+    std::memcpy(at, node.data.data(), node.data.size());
+    at += node.data.size();
+    std::memcpy(at, stat, kStatBytes);
+    return XXH3_64bits_withSeed(buf, total, acl_seed);
+  }
+  // Same bytes, same hash, without copying a large node.
+  XXH3_state_t state;
+  XXH3_64bits_reset_withSeed(&state, acl_seed);
+  XXH3_64bits_update(&state, lengths, sizeof(lengths));
+  XXH3_64bits_update(&state, path.data(), path.size());
+  XXH3_64bits_update(&state, node.data.data(), node.data.size());
+  XXH3_64bits_update(&state, stat, kStatBytes);
+  return XXH3_64bits_digest(&state);
+}
+
+}  // namespace
+
+uint64_t node_digest(std::string_view path, const Node& node) {
+  return digest_with_acl(path, node, acl_digest(node.acl));
 }
 
 uint64_t tree_digest(const DataTree& tree) {
   uint64_t sum = 0;
-  tree.for_each([&](const std::string& path, const Node& node) { sum += node_digest(path, node); });
+  // Most nodes share a few ACL lists: remember the last one's digest.
+  const AclList* last_acl = nullptr;
+  uint64_t last_acl_digest = acl_digest(nullptr);
+  tree.for_each([&](const std::string& path, const Node& node) {
+    if (node.acl.get() != last_acl) {
+      last_acl = node.acl.get();
+      last_acl_digest = acl_digest(node.acl);
+    }
+    sum += digest_with_acl(path, node, last_acl_digest);
+  });
   return sum;
 }
 
