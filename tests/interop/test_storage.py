@@ -74,12 +74,16 @@ def log_dir(server):
     return os.path.join(server.workdir, "txnlog")
 
 
-def files(directory, prefix):
-    return sorted(f for f in os.listdir(directory) if f.startswith(prefix))
-
-
 def zxid_of(name):
     return int(name.split(".")[1], 16)
+
+
+def files(directory, prefix):
+    """Segments (log.<hex>) or snapshots (snapshot.<hex>) in zxid order; temp names left out."""
+    def named(f):
+        rest = f[len(prefix):]
+        return f.startswith(prefix) and rest != "" and all(c in "0123456789abcdef" for c in rest)
+    return sorted((f for f in os.listdir(directory) if named(f)), key=zxid_of)
 
 
 def write_mixed(client, rng, root, count):
@@ -123,9 +127,7 @@ class StorageTest(unittest.TestCase):
         client.create("/kept/seq-", b"s", sequence=True)
         client.create("/kept/seq-", b"s", sequence=True)
         client.set("/kept", b"v2")
-        client.create("/ttl", b"t", ttl=600000, makepath=False)
-        client.create("/box", b"", container=True)
-        client.create("/box/item", b"")
+        client.create("/eph", b"e", ephemeral=True)
         client.create("/gone", b"x")
         client.delete("/gone")
         write_mixed(client, self.rng, "/mixed", 300)
@@ -285,9 +287,9 @@ class StorageTest(unittest.TestCase):
         client.create("/torn", b"")
         for i in range(40):
             client.create("/torn/n%03d" % i, b"x" * 50)
+        server.kill()  # before the client closes its session: the create is the last record
         client.stop()
         client.close()
-        server.kill()
         segment = os.path.join(log_dir(server), files(log_dir(server), "log.")[-1])
         with open(segment, "rb") as f:
             image = f.read()
@@ -307,9 +309,9 @@ class StorageTest(unittest.TestCase):
             # New writes after the cut survive another crash.
             client = connect(server)
             client.create("/torn/after%d" % cut_back, b"y")
+            server.kill()
             client.stop()
             client.close()
-            server.kill()
             server.restart()
             self.assertIn("/torn/after%d" % cut_back, tree_of(server))
             server.kill()
@@ -382,7 +384,8 @@ class StorageTest(unittest.TestCase):
         client = connect(server)
         client.create("/full", b"")
         # Take the rest of the space: the current and the prepared next segment stay.
-        harness.wait_for(lambda: len(files(mount_point + "/log", "log.")) >= 2 or None, 10,
+        harness.wait_for(lambda: files(mount_point + "/log", "log.") and
+                         os.path.exists(mount_point + "/log/log.prealloc"), 10,
                          "the next segment to be prepared", interval_s=0.05)
         with open(filler, "wb") as f:
             try:
