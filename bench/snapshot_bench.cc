@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/tree_digest.h"
 #include "snapshot/reader.h"
@@ -51,6 +53,12 @@ std::string bench_dir() {
 struct StepTimes {
   int64_t max_us = 0;
   int64_t total_us = 0;  // engine-thread time inside step()
+  std::vector<int64_t> each_us;
+  int64_t p99_us() {
+    if (each_us.empty()) return 0;
+    std::sort(each_us.begin(), each_us.end());
+    return each_us[each_us.size() * 99 / 100];
+  }
 };
 
 std::string write_full(const DataTree& tree, Zxid zxid, SnapshotResult& result, StepTimes& steps) {
@@ -62,11 +70,13 @@ std::string write_full(const DataTree& tree, Zxid zxid, SnapshotResult& result, 
   steps = StepTimes{};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (!(*writer)->done() && std::chrono::steady_clock::now() < deadline) {
+    uint64_t before = (*writer)->nodes_written();
     auto t0 = std::chrono::steady_clock::now();
     (*writer)->step(tree, kStepBudget, zxid);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     steps.max_us = std::max<int64_t>(steps.max_us, us);
     steps.total_us += us;
+    if ((*writer)->nodes_written() != before) steps.each_us.push_back(us);  // steps that did work
     if (!(*writer)->done()) std::this_thread::yield();
   }
   RK_ASSERT((*writer)->done() && (*writer)->status().is_ok());
@@ -88,6 +98,7 @@ void BM_SnapshotWrite1M(benchmark::State& state) {
   state.counters["file_MB"] = static_cast<double>(result.bytes) / 1e6;
   state.counters["nodes"] = static_cast<double>(result.node_count);
   state.counters["step_us_max"] = static_cast<double>(steps.max_us);
+  state.counters["step_us_p99"] = static_cast<double>(steps.p99_us());
   // Engine-thread cost of one step of kStepBudget nodes, averaged over the last run.
   state.counters["step_us_avg"] = static_cast<double>(steps.total_us) * kStepBudget / kNodes;
 }
