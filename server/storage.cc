@@ -54,6 +54,20 @@ void report_devices(const ServerConfig& config) {
   }
 }
 
+// A crash mid-snapshot leaves its temp file (snapshot.<hex>.tmp) behind: never read, and
+// removed here so it does not take space for good.
+void remove_stale_snapshot_temps(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("snapshot.", 0) != 0 || name.size() < 4 || name.substr(name.size() - 4) != ".tmp") continue;
+    std::error_code removed;
+    if (std::filesystem::remove(entry.path(), removed)) {
+      RK_WARN("removed %s, left by a snapshot that never finished", entry.path().c_str());
+    }
+  }
+}
+
 std::string hex(Zxid zxid) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(zxid));
@@ -84,6 +98,7 @@ Result<std::unique_ptr<Storage>> Storage::open(const ServerConfig& config) {
 Status Storage::recover(Processor& processor, int wake_fd) {
   int64_t started_ms = mono_ms();
   wake_fd_ = wake_fd;
+  remove_stale_snapshot_temps(config_.data_dir);
   auto snapshot = load_newest_snapshot(config_.data_dir, config_.extended_types_enabled);
   if (!snapshot) return snapshot.status();
   Zxid snapshot_end_zxid = 0;

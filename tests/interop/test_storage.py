@@ -271,8 +271,10 @@ class StorageTest(unittest.TestCase):
         # A crash mid-snapshot leaves a temp file behind: never read.
         with open(os.path.join(data_dir(server), "snapshot.%x.tmp" % (zxid_of(snaps[-1]) + 5)), "wb") as f:
             f.write(b"\x00" * 100)
+        temp = os.path.join(data_dir(server), "snapshot.%x.tmp" % (zxid_of(snaps[-1]) + 5))
         server.restart()
         self.assertEqual(tree_of(server), before, "after a damaged newest snapshot")
+        self.assertFalse(os.path.exists(temp), "the leftover temp file is removed at start-up")
         self.assertRegex(server.new_log_lines(400), "(?i)snapshot")
         server.kill()
         # A half-written newest snapshot (cut short) as well.
