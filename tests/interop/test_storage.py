@@ -120,6 +120,18 @@ class StorageTest(unittest.TestCase):
         self.servers.append(server)
         return server.start()
 
+    def written_with_snapshots(self, snap_count, root, ops, snapshots_min):
+        """A server that took `snapshots_min` snapshots (all finished) of `ops` mixed writes."""
+        server = self.start(storage_server(snapCount=snap_count))
+        client = connect(server)
+        write_mixed(client, self.rng, root, ops)
+        client.stop()
+        client.close()
+        harness.wait_for(lambda: len(files(data_dir(server), "snapshot.")) >= snapshots_min and
+                         "zk_snapshot_in_progress\t0" in server.four_letter("mntr"), 30,
+                         "%d snapshots" % snapshots_min)
+        return server
+
     def test_tree_survives_sigterm_and_kill_9(self):
         server = self.start(storage_server())
         client = connect(server)
@@ -250,14 +262,7 @@ class StorageTest(unittest.TestCase):
         return tree
 
     def test_damaged_or_half_written_snapshot_falls_back_to_the_previous(self):
-        server = self.start(storage_server(snapCount=150))
-        client = connect(server)
-        write_mixed(client, self.rng, "/d", 700)
-        client.stop()
-        client.close()
-        harness.wait_for(lambda: len(files(data_dir(server), "snapshot.")) >= 2 and
-                         "zk_snapshot_in_progress\t0" in server.four_letter("mntr"), 30,
-                         "two snapshots")
+        server = self.written_with_snapshots(150, "/d", 700, 2)
         before = tree_of(server)
         server.kill()
         snaps = files(data_dir(server), "snapshot.")
@@ -428,14 +433,7 @@ class StorageTest(unittest.TestCase):
             self.assertIn(path, tree, "acknowledged %s lost" % path)
 
     def test_purge_keeps_what_recovery_needs(self):
-        server = self.start(storage_server(snapCount=100))
-        client = connect(server)
-        write_mixed(client, self.rng, "/p", 900)
-        client.stop()
-        client.close()
-        harness.wait_for(lambda: len(files(data_dir(server), "snapshot.")) >= 5 and
-                         "zk_snapshot_in_progress\t0" in server.four_letter("mntr"), 30,
-                         "five snapshots")
+        server = self.written_with_snapshots(100, "/p", 900, 5)
         before = tree_of(server)
         logs_before = files(log_dir(server), "log.")
         out = subprocess.run([server.binary, "purge", server.cfg_path, "-n", "3"],
