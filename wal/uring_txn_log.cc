@@ -20,11 +20,12 @@
 namespace rk {
 namespace {
 
-constexpr unsigned kRingEntries = 8;  // one chain of at most three SQEs in flight
+constexpr unsigned kSqesPerChain = 3;  // write + fdatasync + dir fsync
+constexpr unsigned kRingEntries = 16;
 constexpr unsigned kCqesPerPoll = 16;
 constexpr unsigned kRetriesMax = 16;  // -EAGAIN / -EINTR resubmits of one batch
 constexpr uint64_t kSegmentAlignBytes = 4096;
-static_assert(kRingEntries >= 3, "a chain is write + fdatasync + dir fsync");
+constexpr uint64_t kSlotShift = 8;    // user_data = chain slot << kSlotShift | op
 
 }  // namespace
 
@@ -59,7 +60,7 @@ Result<std::unique_ptr<UringTxnLog>> UringTxnLog::open(const WalOptions& options
     }
   }
   log->forming_.frames.reserve(options.batch_bytes_max);
-  log->writing_.frames.reserve(options.batch_bytes_max);
+  for (Chain& chain : log->chains_) chain.batch.frames.reserve(options.batch_bytes_max);
   log->preparer_ = std::make_unique<SegmentPreparer>(PreparerOptions{
       options.dir, log->segment_bytes_, options.wake_fd, options.prepare_retry_ms});
   if (Status st = log->preparer_->wait_first_attempt(); !st) return st;
@@ -72,17 +73,25 @@ Result<std::unique_ptr<UringTxnLog>> UringTxnLog::open(const WalOptions& options
 }
 
 UringTxnLog::~UringTxnLog() {
-  // The kernel may still read the batch buffer: wait for the chain before anything goes.
-  while (ring_ && chain_.active && chain_.cqes_pending > 0) {
-    io_uring_cqe* cqe = nullptr;
-    if (io_uring_wait_cqe(ring_->raw(), &cqe) != 0) break;
-    io_uring_cqe_seen(ring_->raw(), cqe);
-    --chain_.cqes_pending;
-  }
+  wait_for_chains();
   preparer_.reset();
   ring_.reset();
   if (segment_.fd >= 0) close(segment_.fd);
   if (dir_fd_ >= 0) close(dir_fd_);
+}
+
+// The kernel may still read the batch buffers: wait for every chain before anything goes.
+void UringTxnLog::wait_for_chains() {
+  if (!ring_) return;
+  for (Chain& chain : chains_) {
+    while (chain.active && chain.cqes_pending > 0) {
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(ring_->raw(), &cqe) != 0) return;
+      Chain& owner = chains_[io_uring_cqe_get_data64(cqe) >> kSlotShift];
+      --owner.cqes_pending;
+      io_uring_cqe_seen(ring_->raw(), cqe);
+    }
+  }
 }
 
 void UringTxnLog::append(const Txn& txn) {
@@ -100,17 +109,15 @@ void UringTxnLog::roll() {
 }
 
 void UringTxnLog::flush() {
-  if (forming_.empty() || !health_.is_ok()) return;
-  if (chain_.active) {
-    flush_requested_ = true;  // goes out the moment the chain in flight is durable
-    return;
-  }
-  flush_requested_ = false;
+  if (forming_.empty() || !health_.is_ok() || !failure_.is_ok()) return;
+  flush_requested_ = true;  // until the batch goes out: poll() tries again
+  if (chains_in_flight() == kChainsMax) return;
   if (needs_new_segment()) {
+    // Only a quiet segment is left behind: its fd closes, and in-order retirement stays
+    // within one segment's chains.
+    if (chains_in_flight() > 0) return;
     switch (switch_segment()) {
-      case Switch::kWait:
-        flush_requested_ = true;  // the preparer wakes us when the segment is ready
-        return;
+      case Switch::kWait:  // the preparer wakes us when the segment is ready
       case Switch::kFailed:
         return;
       case Switch::kSwitched:
@@ -118,14 +125,25 @@ void UringTxnLog::flush() {
         break;
     }
   }
+  flush_requested_ = false;
+  const unsigned slot = static_cast<unsigned>(chain_tail_++ % kChainsMax);
+  Chain& chain = chains_[slot];
+  RK_ASSERT(!chain.active);
   seal_frames(forming_.frames, segment_.identity);
-  std::swap(forming_, writing_);
+  std::swap(forming_, chain.batch);
   forming_.clear();
   ++stats_.batch_count;
-  stats_.batch_txns_total += writing_.txns;
-  stats_.batch_txns_max = std::max(stats_.batch_txns_max, writing_.txns);
-  chain_ = Chain{};
-  submit_chain();
+  stats_.batch_txns_total += chain.batch.txns;
+  stats_.batch_txns_max = std::max(stats_.batch_txns_max, chain.batch.txns);
+  Batch batch = std::move(chain.batch);
+  chain = Chain{};
+  chain.batch = std::move(batch);
+  chain.offset = segment_.next_offset;
+  segment_.next_offset += chain.batch.frames.size();
+  chain.dir_sync = segment_.dir_sync_pending;
+  segment_.dir_sync_pending = false;
+  chain.active = true;
+  submit_chain(slot);
 }
 
 void UringTxnLog::poll() {
@@ -133,26 +151,44 @@ void UringTxnLog::poll() {
   ring_->reap(kCqesPerPoll, [this](const io_uring_cqe& cqe) {
     handle_completion(io_uring_cqe_get_data64(&cqe), cqe.res);
   });
-  if (chain_.active && chain_.cqes_pending == 0) finish_chain();
+  for (unsigned slot = 0; slot < kChainsMax; ++slot) {
+    const Chain& chain = chains_[slot];
+    if (chain.active && !chain.finished && chain.cqes_pending == 0) finish_chain(slot);
+  }
+  retire_chains();
+  if (!failure_.is_ok() && chains_in_flight() > 0) {
+    bool drained = std::all_of(chains_.begin(), chains_.end(),
+                               [](const Chain& c) { return !c.active || c.cqes_pending == 0; });
+    if (drained) {
+      for (Chain& chain : chains_) {
+        Batch batch = std::move(chain.batch);
+        batch.clear();
+        chain = Chain{};
+        chain.batch = std::move(batch);  // keeps its reserved buffer
+      }
+      chain_head_ = chain_tail_;
+      fail(failure_, /*sticky=*/true);
+    }
+  }
   if (!health_.is_ok() && !sticky_ &&
       preparer_->state() == SegmentPreparer::State::kReady) {
     RK_INFO("txn log: a new segment is ready in %s, writes resume after zxid 0x%llx",
             dir_.c_str(), static_cast<unsigned long long>(durable_zxid_));
     health_ = Status::ok();
   }
-  if (flush_requested_ && !chain_.active) flush();
+  if (flush_requested_) flush();
 }
 
 bool UringTxnLog::needs_new_segment() const {
   if (segment_.fd < 0 || roll_pending_) return true;
   // A batch bigger than a whole segment goes into a fresh one and extends it.
-  return segment_.write_offset > 0 &&
-         segment_.write_offset + forming_.frames.size() > segment_bytes_;
+  return segment_.next_offset > 0 &&
+         segment_.next_offset + forming_.frames.size() > segment_bytes_;
 }
 
 UringTxnLog::Switch UringTxnLog::switch_segment() {
   const bool full = segment_.fd < 0 ||
-                    segment_.write_offset + forming_.frames.size() > segment_bytes_;
+                    segment_.next_offset + forming_.frames.size() > segment_bytes_;
   switch (preparer_->state()) {
     case SegmentPreparer::State::kReady:
       break;
@@ -177,120 +213,135 @@ UringTxnLog::Switch UringTxnLog::switch_segment() {
   return Switch::kSwitched;
 }
 
-void UringTxnLog::submit_chain() {
+void UringTxnLog::submit_chain(unsigned slot) {
   io_uring* ring = ring_->raw();
-  RK_ASSERT(io_uring_sq_space_left(ring) >= 3);  // the chain must go in one submit
-  const uint64_t remaining_bytes = writing_.frames.size() - chain_.bytes_done;
+  RK_ASSERT(io_uring_sq_space_left(ring) >= kSqesPerChain);  // one chain goes in one submit
+  Chain& chain = chains_[slot];
+  const uint64_t tag = uint64_t{slot} << kSlotShift;
+  const uint64_t remaining_bytes = chain.batch.frames.size() - chain.bytes_done;
   io_uring_sqe* write = io_uring_get_sqe(ring);
-  io_uring_prep_write(write, segment_.fd, writing_.frames.data() + chain_.bytes_done,
+  io_uring_prep_write(write, segment_.fd, chain.batch.frames.data() + chain.bytes_done,
                       static_cast<unsigned>(std::min<uint64_t>(remaining_bytes, 1u << 30)),
-                      segment_.write_offset + chain_.bytes_done);
-  io_uring_sqe_set_data64(write, kOpWrite);
-  chain_.cqes_pending = 1;
+                      chain.offset + chain.bytes_done);
+  io_uring_sqe_set_data64(write, tag | kOpWrite);
+  chain.cqes_pending = 1;
   if (force_sync_) {
     write->flags |= IOSQE_IO_LINK;
     io_uring_sqe* sync = io_uring_get_sqe(ring);
     io_uring_prep_fsync(sync, segment_.fd, IORING_FSYNC_DATASYNC);
-    io_uring_sqe_set_data64(sync, kOpDataSync);
-    ++chain_.cqes_pending;
-    if (segment_.dir_sync_pending) {
+    io_uring_sqe_set_data64(sync, tag | kOpDataSync);
+    ++chain.cqes_pending;
+    if (chain.dir_sync) {
       sync->flags |= IOSQE_IO_LINK;
       io_uring_sqe* dir_sync = io_uring_get_sqe(ring);
       io_uring_prep_fsync(dir_sync, dir_fd_, 0);
-      io_uring_sqe_set_data64(dir_sync, kOpDirSync);
-      ++chain_.cqes_pending;
+      io_uring_sqe_set_data64(dir_sync, tag | kOpDirSync);
+      ++chain.cqes_pending;
     }
   }
-  chain_.active = true;
-  chain_.incomplete = false;
-  chain_.submit_us = mono_us();
+  chain.incomplete = false;
+  chain.submit_us = mono_us();
   ring_->submit();
 }
 
-void UringTxnLog::handle_completion(uint64_t op, int res) {
-  RK_ASSERT(chain_.active && chain_.cqes_pending > 0);
-  switch (op) {
+void UringTxnLog::handle_completion(uint64_t user_data, int res) {
+  const uint64_t slot = user_data >> kSlotShift;
+  RK_ASSERT(slot < kChainsMax);
+  Chain& chain = chains_[slot];
+  RK_ASSERT(chain.active && chain.cqes_pending > 0);
+  switch (user_data & ((uint64_t{1} << kSlotShift) - 1)) {
     case kOpWrite:
-      on_write(res);
+      on_write(chain, res);
       break;
     case kOpDataSync:
-      on_data_sync(res);
+      on_data_sync(chain, res);
       break;
     case kOpDirSync:
       if (res == 0) {
-        segment_.dir_sync_pending = false;
+        chain.dir_sync = false;
       } else if (res != -ECANCELED) {
-        note_failure(errno_status("fsync of the txn log directory failed:", dir_, -res));
+        note_failure(chain, errno_status("fsync of the txn log directory failed:", dir_, -res));
       }
       break;
     default:
       RK_ASSERT(false && "unknown txn log completion");
   }
-  --chain_.cqes_pending;
+  --chain.cqes_pending;
 }
 
-void UringTxnLog::on_write(int res) {
+void UringTxnLog::on_write(Chain& chain, int res) {
   static FaultPoint& fault = fault_point("wal.write");
   if (int err = fault.check()) res = -err;
-  if ((res == -EAGAIN || res == -EINTR) && ++chain_.retries <= kRetriesMax) {
-    chain_.incomplete = true;  // the linked syncs come back -ECANCELED; resubmit all
+  if ((res == -EAGAIN || res == -EINTR) && ++chain.retries <= kRetriesMax) {
+    chain.incomplete = true;  // the linked syncs come back -ECANCELED; resubmit all
     return;
   }
   if (res <= 0) {
-    note_failure(errno_status("write to the txn log failed:", segment_.path,
+    note_failure(chain, errno_status("write to the txn log failed:", segment_.path,
                               res == 0 ? ENOSPC : -res));
     return;
   }
-  chain_.bytes_done += static_cast<uint64_t>(res);
+  chain.bytes_done += static_cast<uint64_t>(res);
   stats_.bytes_written += static_cast<uint64_t>(res);
   // A short write breaks the link: the syncs are cancelled and the rest goes out again.
-  if (chain_.bytes_done < writing_.frames.size()) chain_.incomplete = true;
+  if (chain.bytes_done < chain.batch.frames.size()) chain.incomplete = true;
 }
 
-void UringTxnLog::on_data_sync(int res) {
+void UringTxnLog::on_data_sync(Chain& chain, int res) {
   if (res == -ECANCELED) {
     // Expected only behind a short or failed write; anything else is no durability proof.
-    if (!chain_.incomplete && failure_.is_ok()) {
-      note_failure(Status::error("fdatasync of the txn log " + segment_.path + " was cancelled"));
+    if (!chain.incomplete && !chain.failed) {
+      note_failure(chain, Status::error("fdatasync of the txn log " + segment_.path + " was cancelled"));
     }
     return;
   }
   static FaultPoint& fault = fault_point("wal.datasync");
   if (int err = fault.check()) res = -err;
   if (res < 0) {
-    note_failure(errno_status("fdatasync of the txn log failed:", segment_.path, -res));
+    note_failure(chain, errno_status("fdatasync of the txn log failed:", segment_.path, -res));
     return;
   }
-  record_fsync_latency(mono_us() - chain_.submit_us);
+  record_fsync_latency(mono_us() - chain.submit_us);
 }
 
-void UringTxnLog::finish_chain() {
-  chain_.active = false;
-  if (!failure_.is_ok()) {
-    fail(failure_, /*sticky=*/true);
+// Every completion of the chain is in: done, or the rest of a short write goes out again.
+// After a failure nothing is resubmitted; poll() fails the log once all chains drained.
+void UringTxnLog::finish_chain(unsigned slot) {
+  Chain& chain = chains_[slot];
+  if (chain.failed) return;  // never durable; retirement stops at it
+  if (chain.incomplete) {
+    if (failure_.is_ok()) submit_chain(slot);
     return;
   }
-  if (chain_.incomplete) {
-    submit_chain();
-    return;
-  }
-  segment_.write_offset += writing_.frames.size();
-  durable_zxid_ = writing_.last_zxid;
-  writing_.clear();
+  chain.finished = true;
 }
 
-void UringTxnLog::note_failure(Status status) {
+// Batches become durable in the order they were formed: a later chain's fdatasync may
+// finish first, but its batch counts only once every earlier one has.
+void UringTxnLog::retire_chains() {
+  while (chain_head_ < chain_tail_) {
+    Chain& chain = chains_[chain_head_ % kChainsMax];
+    if (!chain.finished) return;
+    durable_zxid_ = chain.batch.last_zxid;
+    chain.batch.clear();
+    chain.active = false;
+    chain.finished = false;
+    ++chain_head_;
+  }
+}
+
+void UringTxnLog::note_failure(Chain& chain, Status status) {
+  chain.failed = true;
   if (failure_.is_ok()) failure_ = std::move(status);
 }
 
 void UringTxnLog::fail(Status status, bool sticky) {
-  RK_ASSERT(!chain_.active);
   RK_ERROR("txn log failed%s: %s; txns above 0x%llx dropped", sticky ? " for good" : "",
            status.message().c_str(), static_cast<unsigned long long>(durable_zxid_));
   health_ = std::move(status);
   sticky_ = sticky_ || sticky;
+  RK_ASSERT(chains_in_flight() == 0);
   forming_.clear();
-  writing_.clear();
   flush_requested_ = false;
   appended_zxid_ = durable_zxid_;
 }
@@ -311,7 +362,7 @@ void UringTxnLog::record_fsync_latency(int64_t latency_us) {
           "latency. File size is %llu bytes. See the ZooKeeper troubleshooting guide",
           thread_name, static_cast<long long>(latency_ms),
           static_cast<unsigned long long>(
-              std::max(segment_bytes_, segment_.write_offset + writing_.frames.size())));
+              std::max(segment_bytes_, segment_.next_offset)));
 }
 
 }  // namespace rk
