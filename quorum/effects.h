@@ -25,10 +25,13 @@ struct Truncate {
   Zxid zxid = 0;
 };
 
-// Replace the applied state and the whole log with the image (the log restarts empty above
-// image.zxid); durable before the next effect is acted on.
+// Replace the applied state with the image and the whole log with `txns` (which follow
+// image.zxid). The image and the txns become durable together, replacing the old state and
+// log at once, before the next effect is acted on: the old log may hold committed txns
+// above image.zxid that must never be missing from both.
 struct InstallSnapshot {
   StateImage image;
+  TxnBatch txns;
 };
 
 // Apply every logged txn up to `zxid`.

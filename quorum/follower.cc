@@ -71,12 +71,15 @@ Follower::Outcome Follower::on_new_leader(const msg::NewLeader& m) {
 bool Follower::take_sync(const msg::NewLeader& m) {
   History& h = core_.history;
   switch (m.mode) {
-    case msg::SyncMode::kSnap:
-      core_.outbox.push_back(effect::InstallSnapshot{m.image});
+    case msg::SyncMode::kSnap: {
+      auto batch = std::make_shared<const std::vector<Txn>>(m.txns);
+      core_.outbox.push_back(effect::InstallSnapshot{m.image, batch});
       h.reset(m.image.zxid);
-      core_.durable_zxid = m.image.zxid;
+      for (const Txn& t : m.txns) h.append(t);
+      core_.durable_zxid = h.last_zxid();
       core_.commit_zxid = m.image.zxid;  // the owner's state is now the image
-      break;
+      return true;
+    }
     case msg::SyncMode::kTrunc:
       // The leader holds every committed txn, so it never cuts one we applied.
       RK_ASSERT(m.prev_zxid >= h.base_zxid() && m.prev_zxid >= core_.commit_zxid);
