@@ -68,7 +68,7 @@ class Storage final : public TxnLog, public EngineChore {
 
   // Nodes serialized per engine loop iteration: small enough that one slice costs well under
   // a millisecond, so requests are never held behind a snapshot.
-  static constexpr size_t kSnapshotNodesPerStep = 1024;
+  static constexpr size_t kSnapshotNodesPerStep = 256;
   // While the file thread is behind, look again this often.
   static constexpr int64_t kSnapshotBackoffMs = 1;
 

@@ -50,6 +50,7 @@ class SnapshotFileWriter {
  private:
   void run();
   Status write_all();
+  Status write_back(int fd, uint64_t offset, uint64_t bytes);
   Status write_chunk(int fd, const SnapshotChunk& chunk);
   Status seal(int fd);
   bool pop(SnapshotChunk& chunk);  // false: aborted

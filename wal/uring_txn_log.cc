@@ -193,7 +193,8 @@ UringTxnLog::Switch UringTxnLog::switch_segment() {
     case SegmentPreparer::State::kReady:
       break;
     case SegmentPreparer::State::kWorking:
-      return Switch::kWait;
+      // A roll is not urgent (it only sets where purge may cut): writes never wait for it.
+      return full ? Switch::kWait : Switch::kStay;
     case SegmentPreparer::State::kFailed:
       if (!full) return Switch::kStay;  // a roll can wait for the disk; this segment has room
       fail(preparer_->error(), /*sticky=*/false);
