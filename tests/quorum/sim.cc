@@ -134,12 +134,14 @@ void Sim::pick_rates() {
   const double crashes[] = {0.001, 0.003, 0.006};
   const double partitions[] = {0, 0.001, 0.003};
   const double clients[] = {0.05, 0.2, 0.5};
+  const double kills[] = {0, 0.02, 0.05};
   const size_t histories[] = {8, 50, 1000};
   options_.loss = losses[below(3)];
   options_.reorder = reorders[below(3)];
   options_.delay_max = 1 + static_cast<int64_t>(below(6));
   options_.flush_delay_max = 1 + static_cast<int64_t>(below(20));
   options_.crash_rate = crashes[below(3)];
+  options_.kill_rate = kills[below(3)];
   options_.partition_rate = partitions[below(3)];
   options_.client_rate = clients[below(3)];
   options_.history_committed_max = histories[below(3)];
@@ -182,6 +184,14 @@ void Sim::crash(ServerId id) {
   ++stats_.crashes;
 }
 
+// A crash right after a durable step: the windows between persisting one thing and the
+// next are where ordering mistakes lose data.
+void Sim::kill_point(Node& n) {
+  if (!chance(options_.kill_rate)) return;
+  crash(n.id);
+  n.restart_at = now_ + 30 + static_cast<int64_t>(below(300));
+}
+
 void Sim::restart(ServerId id) {
   if (!node(id).up) boot(node(id));
 }
@@ -190,7 +200,10 @@ void Sim::drain(Node& n) {
   while (n.up && failure_.empty()) {
     std::vector<Effect> effects = n.peer->take_effects();
     if (effects.empty()) return;
-    for (const Effect& e : effects) carry_out(n, e);
+    for (const Effect& e : effects) {
+      carry_out(n, e);
+      if (!n.up) return;  // killed at a kill point: the rest of the effects die with it
+    }
   }
 }
 
@@ -201,12 +214,15 @@ void Sim::carry_out(Node& n, const Effect& e) {
     append(n, *a->txns);
   } else if (const auto* t = std::get_if<effect::Truncate>(&e)) {
     truncate(n, t->zxid);
+    kill_point(n);
   } else if (const auto* i = std::get_if<effect::InstallSnapshot>(&e)) {
     install(n, *i);
+    kill_point(n);
   } else if (const auto* c = std::get_if<effect::Commit>(&e)) {
     commit(n, c->zxid);
   } else if (const auto* p = std::get_if<effect::PersistEpoch>(&e)) {
     persist(n, *p);
+    kill_point(n);
   } else if (const auto* r = std::get_if<effect::RoleChanged>(&e)) {
     role_changed(n, *r);
   }
@@ -263,6 +279,17 @@ void Sim::install(Node& n, const effect::InstallSnapshot& s) {
   ++n.generation;
   n.state = image;
   ++stats_.snapshots_installed;
+  // Replacing a log must not leave a committed txn above the image durable on fewer voters.
+  auto above = std::upper_bound(canon_.begin(), canon_.end(), s.image.zxid,
+                                [](Zxid z, const Entry& e) { return z < e.zxid; });
+  for (; above != canon_.end() && failure_.empty(); ++above) check_quorum_durable(*above);
+}
+
+void Sim::check_quorum_durable(const Entry& e) {
+  size_t durable = 0;
+  for (const auto& v : nodes_) durable += !v->observer && durable_at(*v, e) ? 1 : 0;
+  if (durable < static_cast<size_t>(options_.voters / 2 + 1))
+    fail("committed zxid " + std::to_string(e.zxid) + " durable on " + std::to_string(durable) + " voters only");
 }
 
 void Sim::commit(Node& n, Zxid zxid) {
@@ -296,10 +323,7 @@ void Sim::apply(Node& n, const Entry& e) {
     canon_.push_back(e);
   }
   n.state.push_back(e);
-  size_t durable = 0;
-  for (const auto& v : nodes_) durable += !v->observer && durable_at(*v, e) ? 1 : 0;
-  if (durable < static_cast<size_t>(options_.voters / 2 + 1))
-    fail("applied zxid " + std::to_string(e.zxid) + " durable on " + std::to_string(durable) + " voters only");
+  check_quorum_durable(e);
 }
 
 void Sim::persist(Node& n, const effect::PersistEpoch& p) {
@@ -515,6 +539,7 @@ bool Sim::converged(std::string* why) const {
 bool Sim::settle(int64_t steps_max) {
   set_faults(0, 0, 0);
   options_.reorder = 0;
+  options_.kill_rate = 0;
   options_.client_rate = 0;
   heal();
   for (auto& n : nodes_) restart(n->id);

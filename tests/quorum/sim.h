@@ -37,6 +37,7 @@ struct SimOptions {
   int64_t delay_max = 3;        // time units a message may take, at least 1
   int64_t flush_delay_max = 4;  // time units a log append takes to become durable
   double crash_rate = 0;
+  double kill_rate = 0;         // per kill point (after a truncate, snapshot or epoch write)
   double partition_rate = 0;
   double client_rate = 0.3;     // write batches submitted per time unit
   int64_t tick_units = 10;      // time units per peer tick
@@ -111,6 +112,8 @@ class Sim {
   void persist(Node& n, const effect::PersistEpoch& p);
   void role_changed(Node& n, const effect::RoleChanged& r);
   void schedule_flush(Node& n);
+  void kill_point(Node& n);
+  void check_quorum_durable(const Entry& e);
 
   void deliver_due();
   void complete_flushes();
