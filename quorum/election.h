@@ -28,10 +28,11 @@ class Election {
   Reaction on_looking_vote(ServerId from, const msg::Notification& n);
 
   msg::Notification notification() const;
-
- private:
+  // The leader a quorum of this round's votes agrees on, if any (a lone voter agrees with
+  // itself at once).
   std::optional<ServerId> decision() const;
 
+ private:
   const Ensemble& ensemble_;
   ServerId my_id_ = 0;
   std::optional<Vote> self_;  // empty for an observer

@@ -189,7 +189,7 @@ void Leader::update_commit() {
 }
 
 Zxid Leader::next_zxid() {
-  RK_ASSERT(established() && counter_ < 0xffffffffLL);
+  RK_ASSERT(established() && !counter_exhausted());
   return make_zxid(epoch_, ++counter_);
 }
 
@@ -223,10 +223,11 @@ Leader::Outcome Leader::on_tick() {
     return l.quiet_ticks > limit;
   });
   if (established() && !has_live_quorum()) return Outcome::kStepDown;
+  // Zxid counter exhausted: a new epoch restarts it (ZooKeeper re-elects too).
+  if (established() && counter_exhausted()) return Outcome::kStepDown;
   for (const Learner& l : learners_)
     if (streaming(l))
       core_.send(l.id, msg::Ping{l.token, epoch_, core_.history.last_zxid(), core_.commit_zxid});
-  core_.history.trim(core_.commit_zxid, core_.config.history_committed_max);
   return Outcome::kStay;
 }
 

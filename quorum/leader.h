@@ -21,6 +21,7 @@ class Leader {
   void on_durable();
 
   bool established() const { return phase_ == Phase::kBroadcast; }
+  bool can_propose() const { return established() && !counter_exhausted(); }
   Epoch epoch() const { return epoch_; }
   Zxid next_zxid();
   void propose(std::vector<Txn> txns);
@@ -56,7 +57,10 @@ class Leader {
 
   Learner* find(ServerId id);
   size_t voters_at_least(Stage stage) const;  // ourselves included
+  bool counter_exhausted() const { return counter_ >= kCounterMax; }
   bool streaming(const Learner& l) const { return l.stage == Stage::kSyncing || l.stage == Stage::kSynced; }
+
+  static constexpr int64_t kCounterMax = 0xffffffffLL;
 
   PeerCore& core_;
   Phase phase_ = Phase::kDiscovery;

@@ -51,6 +51,7 @@ void Peer::look() {
   election_.start(config_.id, self);
   core_.role_changed(Role::kLooking, core_.current_epoch, 0);
   broadcast_vote();
+  if (election_.decision() == config_.id) lead();  // an ensemble of one voter
 }
 
 void Peer::follow(ServerId leader) {
@@ -124,6 +125,9 @@ void Peer::on_tick() {
   } else {
     broadcast_vote();  // votes may have been lost
   }
+  // The owner applied every Commit emitted before this call, so a snapshot capture covers
+  // whatever is trimmed.
+  core_.history.trim(core_.commit_zxid, config_.history_committed_max);
 }
 
 void Peer::on_durable(Zxid durable_zxid) {
@@ -134,7 +138,7 @@ void Peer::on_durable(Zxid durable_zxid) {
   if (follower_) follower_->on_durable();
 }
 
-bool Peer::can_propose() const { return leader_ && leader_->established(); }
+bool Peer::can_propose() const { return leader_ && leader_->can_propose(); }
 
 Zxid Peer::next_zxid() {
   RK_ASSERT(can_propose());

@@ -36,6 +36,8 @@ class Peer {
   void on_durable(Zxid durable_zxid);  // the local log made everything up to here durable
 
   // Leader only: a serving leader assigns zxids, then proposes them, in order, in batches.
+  // False while not an established leader, or once the epoch's zxid counter is used up (the
+  // leader then steps down at its next tick).
   bool can_propose() const;
   Zxid next_zxid();
   void propose(std::vector<Txn> txns);

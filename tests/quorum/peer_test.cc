@@ -1,0 +1,71 @@
+// The Peer driven by hand: the effects it emits, in order, for a lone voter, and what an
+// observer may never do.
+#include "quorum/peer.h"
+
+#include <gtest/gtest.h>
+
+namespace rk::quorum {
+namespace {
+
+class EmptyState final : public StateSource {
+ public:
+  StateImage capture() override { return StateImage{0, std::make_shared<const std::string>()}; }
+};
+
+template <class T>
+std::vector<T> effects_of(const std::vector<Effect>& effects) {
+  std::vector<T> out;
+  for (const Effect& e : effects)
+    if (const auto* t = std::get_if<T>(&e)) out.push_back(*t);
+  return out;
+}
+
+TEST(Peer, LoneVoterLeadsOnceItsHistoryIsDurable) {
+  EmptyState state;
+  Txn old_txn;
+  old_txn.zxid = make_zxid(3, 7);
+  Peer peer(PeerConfig{.id = 1, .members = {{1, false}}}, PersistedState{3, 3, 0, {old_txn}}, state);
+  peer.start();
+  std::vector<Effect> effects = peer.take_effects();
+  auto epochs = effects_of<effect::PersistEpoch>(effects);
+  ASSERT_EQ(epochs.size(), 2u);  // accepted, then current: epoch 4 above the promised 3
+  EXPECT_EQ(epochs[0].accepted_epoch, 4);
+  EXPECT_EQ(epochs[0].current_epoch, 3);
+  EXPECT_EQ(epochs[1].current_epoch, 4);
+  EXPECT_EQ(peer.role(), Role::kLeading);
+  EXPECT_TRUE(peer.can_propose());  // restarted history is durable already
+  EXPECT_EQ(peer.commit_zxid(), make_zxid(3, 7));  // the initial history is committed
+
+  Txn t;
+  t.zxid = peer.next_zxid();
+  EXPECT_EQ(t.zxid, make_zxid(4, 1));
+  peer.propose({t});
+  effects = peer.take_effects();
+  ASSERT_EQ(effects_of<effect::Append>(effects).size(), 1u);
+  EXPECT_TRUE(effects_of<effect::Commit>(effects).empty());  // not durable yet
+  peer.on_durable(t.zxid);
+  auto commits = effects_of<effect::Commit>(peer.take_effects());
+  ASSERT_EQ(commits.size(), 1u);
+  EXPECT_EQ(commits[0].zxid, t.zxid);
+}
+
+TEST(Peer, ObserverNeverVotesNorLeads) {
+  EmptyState state;
+  Peer peer(PeerConfig{.id = 4, .members = {{1, false}, {2, false}, {3, false}, {4, true}}}, PersistedState{}, state);
+  peer.start();
+  for (int i = 0; i < 30; ++i) peer.on_tick();
+  EXPECT_EQ(peer.role(), Role::kLooking);
+  // One LOOKING voter's vote for itself is no quorum: the observer follows no one yet.
+  peer.on_message(1, msg::Notification{Vote{1, 0, 0}, 1, Role::kLooking});
+  EXPECT_EQ(peer.role(), Role::kLooking);
+  // The established leader announcing itself does.
+  peer.on_message(1, msg::Notification{Vote{1, 1, 0}, 1, Role::kLeading});
+  EXPECT_EQ(peer.role(), Role::kObserving);
+  auto sends = effects_of<effect::Send>(peer.take_effects());
+  ASSERT_FALSE(sends.empty());
+  EXPECT_TRUE(std::holds_alternative<msg::FollowerInfo>(sends.back().message));
+  EXPECT_FALSE(peer.can_propose());
+}
+
+}  // namespace
+}  // namespace rk::quorum
