@@ -140,7 +140,27 @@ void stat_fields(Fields& f, S& s) {
 }
 
 void FieldReader::stat(Stat& s) { stat_fields(*this, s); }
-void FieldWriter::stat(const Stat& s) { stat_fields(*this, s); }
+
+// The same fields as stat_fields, stored into one fixed-size record: a Stat goes into most
+// replies, and one append is far cheaper than eleven.
+constexpr size_t kStatBytes = 68;
+
+void FieldWriter::stat(const Stat& s) {
+  char record[kStatBytes];
+  char* at = put_long(record, s.czxid);
+  at = put_long(at, s.mzxid);
+  at = put_long(at, s.ctime);
+  at = put_long(at, s.mtime);
+  at = put_int(at, s.version);
+  at = put_int(at, s.cversion);
+  at = put_int(at, s.aversion);
+  at = put_long(at, s.ephemeral_owner);
+  at = put_int(at, s.data_length);
+  at = put_int(at, s.num_children);
+  at = put_long(at, s.pzxid);
+  RK_ASSERT(at == record + kStatBytes);
+  writer_.write_raw(std::string_view(record, kStatBytes));
+}
 
 void FieldReader::acl(AclList& list) {
   list.clear();
@@ -512,9 +532,9 @@ void encode_connect_response(const ConnectResponse& response, std::string& out) 
 void encode_response(const Response& response, std::string& out) {
   JuteWriter writer(out);
   size_t frame = writer.begin_frame();
-  writer.write_int(response.xid);
-  writer.write_long(response.zxid);
-  writer.write_int(static_cast<int32_t>(response.err));
+  char header[16];  // ReplyHeader{xid, zxid, err}
+  put_int(put_long(put_int(header, response.xid), response.zxid), static_cast<int32_t>(response.err));
+  writer.write_raw(std::string_view(header, sizeof(header)));
   if (response.err == Err::kOk || is_multi(response.type)) {
     FieldWriter fields(writer);
     response_body(fields, response);

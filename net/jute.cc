@@ -15,10 +15,6 @@ uint64_t load_be(const uint8_t* p, size_t n) {
   return value;
 }
 
-void store_be(uint64_t value, size_t n, std::string& out) {
-  for (size_t i = n; i-- > 0;) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
 }  // namespace
 
 const uint8_t* JuteReader::take(size_t n) {
@@ -83,10 +79,6 @@ void JuteReader::read_string_vector(std::vector<std::string>& out) {
   out.reserve(static_cast<size_t>(count));
   for (int32_t i = 0; i < count && !failed_; ++i) read_string(out.emplace_back());
 }
-
-void JuteWriter::write_int(int32_t value) { store_be(static_cast<uint32_t>(value), 4, out_); }
-
-void JuteWriter::write_long(int64_t value) { store_be(static_cast<uint64_t>(value), 8, out_); }
 
 void JuteWriter::write_buffer(std::string_view bytes) {
   write_count(bytes.size());

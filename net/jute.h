@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,14 +48,40 @@ class JuteReader {
   bool failed_ = false;
 };
 
+// Big-endian stores into a buffer the caller sized: fixed-size records (a reply header, a
+// Stat) are built on the stack and appended with one copy instead of a bounds-checked append
+// per byte.
+inline char* put_int(char* at, int32_t value) {
+  uint32_t be = static_cast<uint32_t>(value);
+  if constexpr (std::endian::native == std::endian::little) be = __builtin_bswap32(be);
+  std::memcpy(at, &be, sizeof(be));
+  return at + sizeof(be);
+}
+inline char* put_long(char* at, int64_t value) {
+  uint64_t be = static_cast<uint64_t>(value);
+  if constexpr (std::endian::native == std::endian::little) be = __builtin_bswap64(be);
+  std::memcpy(at, &be, sizeof(be));
+  return at + sizeof(be);
+}
+
 // Appends fields to a string. Writing our own values cannot fail; a string or vector longer
 // than an int can count is a bug of the caller (asserted).
 class JuteWriter {
  public:
   explicit JuteWriter(std::string& out) : out_(out) {}
 
-  void write_int(int32_t value);
-  void write_long(int64_t value);
+  void write_int(int32_t value) {
+    char bytes[4];
+    put_int(bytes, value);
+    out_.append(bytes, sizeof(bytes));
+  }
+  void write_long(int64_t value) {
+    char bytes[8];
+    put_long(bytes, value);
+    out_.append(bytes, sizeof(bytes));
+  }
+  // Bytes already in wire order (a record built with put_int / put_long).
+  void write_raw(std::string_view bytes) { out_.append(bytes); }
   void write_bool(bool value) { out_.push_back(value ? 1 : 0); }
   void write_buffer(std::string_view bytes);
   void write_null_buffer() { write_int(-1); }
