@@ -85,11 +85,9 @@ class Harness {
     for (size_t i = 0; i < frames.size(); ++i) {
       std::span<const uint8_t> payload(reinterpret_cast<const uint8_t*>(frames[i].data()) + 4,
                                        frames[i].size() - 4);
-      auto request = decode_request(payload);
-      if (!request) std::abort();
       auto* inbound = new Inbound();
       inbound->kind = Inbound::Kind::kRequest;
-      inbound->request = std::move(*request);
+      if (!decode_request(payload, inbound->request)) std::abort();
       inbound->conn = ConnRef{0, static_cast<uint32_t>((first_slot + i) % kConnections), 1};
       burst.push_back(inbound);
     }

@@ -493,26 +493,32 @@ Result<ConnectRequest> decode_connect_request(std::span<const uint8_t> payload) 
   return request;
 }
 
-Result<Request> decode_request(std::span<const uint8_t> payload) {
+Status decode_request(std::span<const uint8_t> payload, Request& out) {
   JuteReader reader(payload);
-  Request request;
-  request.xid = reader.read_int();
+  out.xid = reader.read_int();
   int32_t type = reader.read_int();
   if (reader.failed()) return Status::error("request shorter than its header");
-  request.type = static_cast<OpCode>(type);
+  out.type = static_cast<OpCode>(type);
   FieldReader fields(reader);
   // An unknown opcode's body cannot be checked; the engine refuses the request anyway.
-  if (!request_body(fields, request)) return request;
+  if (!request_body(fields, out)) return Status::ok();
   // A body that does not decode (or names a null path) is answered, not fatal: ZooKeeper
   // replies MarshallingError and keeps the connection. Bytes after a complete body are
   // ignored, as ZooKeeper's record readers do.
   if (reader.failed() || fields.saw_null_path()) {
-    Request refused;
-    refused.xid = request.xid;
-    refused.type = request.type;
-    refused.malformed = true;
-    return refused;
+    int32_t xid = out.xid;
+    out = Request{};
+    out.xid = xid;
+    out.type = static_cast<OpCode>(type);
+    out.malformed = true;
   }
+  return Status::ok();
+}
+
+Result<Request> decode_request(std::span<const uint8_t> payload) {
+  Request request;
+  Status decoded = decode_request(payload, request);
+  if (!decoded) return decoded;
   return request;
 }
 

@@ -31,6 +31,9 @@ Result<ConnectRequest> decode_connect_request(std::span<const uint8_t> payload);
 // Request with that type and no body (the engine answers kUnimplemented). A body that does
 // not parse, or bytes left over after it, is an error.
 Result<Request> decode_request(std::span<const uint8_t> payload);
+// The same into a default-constructed `out` (the reactor decodes straight into the message
+// it hands the engine, without moving a Request around). On error `out` is unspecified.
+Status decode_request(std::span<const uint8_t> payload, Request& out);
 
 void encode_connect_response(const ConnectResponse& response, std::string& out);
 // ReplyHeader + the body selected by response.type (none when err != kOk, except multi).

@@ -529,15 +529,13 @@ void Reactor::Loop::handle_frame(uint32_t slot, const FrameEvent& event) {
     emit(slot, inbound);
     return;
   }
-  auto request = decode_request(event.payload);
-  if (!request) {
-    RK_INFO("closing %s: bad request: %s", c.remote.c_str(), request.status().message().c_str());
+  auto inbound = std::unique_ptr<Inbound>(new_inbound(Inbound::Kind::kRequest));
+  if (Status decoded = decode_request(event.payload, inbound->request); !decoded) {
+    RK_INFO("closing %s: bad request: %s", c.remote.c_str(), decoded.message().c_str());
     c.close_reason = "bad request";
     return;
   }
-  auto* inbound = new_inbound(Inbound::Kind::kRequest);
-  inbound->request = std::move(*request);
-  emit(slot, inbound);
+  emit(slot, inbound.release());
 }
 
 void Reactor::Loop::emit(uint32_t slot, Inbound* inbound) {
