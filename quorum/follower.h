@@ -7,6 +7,7 @@
 
 namespace rk::quorum {
 
+// Owned by a Peer while FOLLOWING or OBSERVING; called on the peer's thread only.
 class Follower {
  public:
   Follower(PeerCore& core, ServerId leader, uint64_t token, bool observer)

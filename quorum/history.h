@@ -11,6 +11,7 @@
 
 namespace rk::quorum {
 
+// Owned by one Peer (its PeerCore), on the peer's thread.
 class History {
  public:
   // An empty tail above `base_zxid` (a snapshot's zxid, or 0 for an empty history).

@@ -18,6 +18,10 @@ bool history_above(Epoch epoch_a, Zxid zxid_a, Epoch epoch_b, Zxid zxid_b) {
 
 Leader::Outcome Leader::start() { return advance(); }
 
+bool Leader::promised(ServerId id) const {
+  return std::find(promised_.begin(), promised_.end(), id) != promised_.end();
+}
+
 Leader::Learner* Leader::find(ServerId id) {
   for (Learner& l : learners_)
     if (l.id == id) return &l;
@@ -58,9 +62,13 @@ Leader::Outcome Leader::on_message(ServerId from, const Message& message) {
 Leader::Outcome Leader::on_follower_info(ServerId from, const msg::FollowerInfo& m) {
   if (!core_.ensemble.contains(from) || from == core_.config.id) return Outcome::kStay;
   bool voter = core_.ensemble.is_voter(from);
-  // A voter that promised a later epoch: the ensemble moved past us; a new election gives
-  // everyone an epoch above it.
-  if (voter && epoch_ != 0 && m.accepted_epoch > epoch_) return Outcome::kStepDown;
+  // A voter that promised a later epoch: the ensemble moved past us. One that promised our
+  // epoch number without promising it to us promised it to another leader that picked the
+  // same number: acking ours too could give the epoch two leaders. Either way a new election
+  // gives everyone an epoch above it.
+  if (voter && epoch_ != 0 &&
+      (m.accepted_epoch > epoch_ || (m.accepted_epoch == epoch_ && !promised(from))))
+    return Outcome::kStepDown;
   Learner* l = find(from);
   if (l != nullptr && m.token < l->token) return Outcome::kStay;  // from an older connection
   if (l != nullptr && m.token == l->token) {
@@ -88,8 +96,10 @@ Leader::Outcome Leader::on_ack_epoch(Learner& l, const msg::AckEpoch& m) {
     if (l.voter && history_above(m.current_epoch, m.last_zxid, core_.current_epoch, core_.history.last_zxid()))
       return Outcome::kStepDown;
     l.stage = Stage::kEpochAcked;
+    promised_.push_back(l.id);
     return advance();
   }
+  promised_.push_back(l.id);
   l.stage = Stage::kEpochAcked;
   sync(l);
   return Outcome::kStay;

@@ -9,6 +9,7 @@
 
 namespace rk::quorum {
 
+// Owned by a Peer while LEADING; called on the peer's thread only.
 class Leader {
  public:
   explicit Leader(PeerCore& core) : core_(core) {}
@@ -56,6 +57,7 @@ class Leader {
   bool has_live_quorum() const;
 
   Learner* find(ServerId id);
+  bool promised(ServerId id) const;  // it sent us AckEpoch for epoch_
   size_t voters_at_least(Stage stage) const;  // ourselves included
   bool counter_exhausted() const { return counter_ >= kCounterMax; }
   bool streaming(const Learner& l) const { return l.stage == Stage::kSyncing || l.stage == Stage::kSynced; }
@@ -69,6 +71,7 @@ class Leader {
   int64_t counter_ = 0;          // the low half of the last zxid handed out
   int32_t ticks_ = 0;
   std::vector<Learner> learners_;
+  std::vector<ServerId> promised_;  // every learner that acked epoch_ (repeats allowed)
 };
 
 }  // namespace rk::quorum

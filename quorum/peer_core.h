@@ -22,6 +22,7 @@ struct PeerConfig {
   uint64_t incarnation = 0;
 };
 
+// Owned by one Peer; its Leader or Follower borrows it on the same thread.
 struct PeerCore {
   PeerCore(const PeerConfig& c, const Ensemble& e, StateSource& s, Zxid base_zxid)
       : config(c), ensemble(e), state(s), history(base_zxid) {}

@@ -67,5 +67,40 @@ TEST(Peer, ObserverNeverVotesNorLeads) {
   EXPECT_FALSE(peer.can_propose());
 }
 
+// Drives member 1 of three to lead: member 2 votes for it, then follows it.
+void make_leader_with_epoch_one(Peer& a) {
+  a.start();
+  a.on_message(2, msg::Notification{Vote{1, 0, 0}, 1, Role::kLooking});
+  ASSERT_EQ(a.role(), Role::kLeading);
+  a.on_message(2, msg::FollowerInfo{1, 0, 0, 0});  // a quorum follows: epoch 1 is picked
+  auto epochs = effects_of<effect::PersistEpoch>(a.take_effects());
+  ASSERT_EQ(epochs.size(), 1u);
+  ASSERT_EQ(epochs[0].accepted_epoch, 1);
+}
+
+const std::vector<Member> kThree = {{1, false}, {2, false}, {3, false}};
+
+TEST(Peer, LeaderStepsDownForAVoterThatPromisedItsEpochToAnotherLeader) {
+  EmptyState state;
+  Peer a(PeerConfig{.id = 1, .members = kThree}, PersistedState{}, state);
+  make_leader_with_epoch_one(a);
+  // Member 2 left before our NewEpoch arrived, promised epoch 1 to member 3 (which picked the
+  // same number), and comes back on a new connection.
+  a.on_message(2, msg::FollowerInfo{2, 1, 0, 0});
+  EXPECT_EQ(a.role(), Role::kLooking);
+}
+
+TEST(Peer, LeaderTakesBackAVoterThatPromisedItsEpochToIt) {
+  EmptyState state;
+  Peer a(PeerConfig{.id = 1, .members = kThree}, PersistedState{}, state);
+  make_leader_with_epoch_one(a);
+  a.on_message(2, msg::AckEpoch{1, 1, 0, 0});  // promised to us
+  a.on_message(2, msg::FollowerInfo{2, 1, 0, 0});  // then reconnected
+  EXPECT_EQ(a.role(), Role::kLeading);
+  auto sends = effects_of<effect::Send>(a.take_effects());
+  ASSERT_FALSE(sends.empty());
+  EXPECT_TRUE(std::holds_alternative<msg::NewEpoch>(sends.back().message));
+}
+
 }  // namespace
 }  // namespace rk::quorum

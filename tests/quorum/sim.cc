@@ -238,6 +238,11 @@ void Sim::send(ServerId from, ServerId to, const Message& m) {
   last = std::max(last, at);
   packets_.push_back(Packet{at, ++packet_seq_, from, to, dest.incarnation, m});
   std::push_heap(packets_.begin(), packets_.end(), PacketLater{});
+  if (chance(options_.duplicate)) {
+    int64_t again = at + 1 + static_cast<int64_t>(below(static_cast<uint64_t>(options_.delay_max) * 4));
+    packets_.push_back(Packet{again, ++packet_seq_, from, to, dest.incarnation, m});
+    std::push_heap(packets_.begin(), packets_.end(), PacketLater{});
+  }
 }
 
 void Sim::schedule_flush(Node& n) {
@@ -539,6 +544,7 @@ bool Sim::converged(std::string* why) const {
 bool Sim::settle(int64_t steps_max) {
   set_faults(0, 0, 0);
   options_.reorder = 0;
+  options_.duplicate = 0;
   options_.kill_rate = 0;
   options_.client_rate = 0;
   heal();

@@ -34,6 +34,7 @@ struct SimOptions {
   bool randomize = true;
   double loss = 0;
   double reorder = 0;
+  double duplicate = 0;         // off unless a test asks: TCP does not duplicate
   int64_t delay_max = 3;        // time units a message may take, at least 1
   int64_t flush_delay_max = 4;  // time units a log append takes to become durable
   double crash_rate = 0;
@@ -57,6 +58,7 @@ struct SimStats {
   uint64_t acked = 0;
 };
 
+// Owns every member, the network and the disks; single-threaded, driven by the test.
 class Sim {
  public:
   explicit Sim(const SimOptions& options);
@@ -76,6 +78,7 @@ class Sim {
   void isolate(std::vector<ServerId> minority);  // cut `minority` off from the rest
   void heal();
   void set_client_rate(double rate) { options_.client_rate = rate; }
+  void set_duplicate(double rate) { options_.duplicate = rate; }
   void set_faults(double crash_rate, double partition_rate, double loss);
   int submit_to(ServerId id, int txns);  // proposes on `id` if it can: txns proposed
   bool wait_for(const std::function<bool()>& done, int64_t steps_max);

@@ -1,5 +1,6 @@
 // The seeded whole-ensemble runs: many seeds, each thousands of steps of faults and writes,
-// then convergence. A failure prints the seed; RK_SIM_SEED=<seed> replays just that one.
+// then convergence. A failure prints the seed; RK_SIM_SEED=<seed> replays just that one, and
+// RK_SIM_SEEDS=<count> runs more seeds per test for a longer soak.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,8 +13,9 @@ namespace {
 constexpr int64_t kFaultSteps = 8000;
 constexpr int64_t kSettleStepsMax = 3000;
 
-void run_seeds(int voters, int observers, uint64_t first_seed, int seeds) {
+void run_seeds(int voters, int observers, uint64_t first_seed, int seeds, double duplicate = 0) {
   bool one = std::getenv("RK_SIM_SEED") != nullptr;
+  if (const char* count = std::getenv("RK_SIM_SEEDS")) seeds = std::atoi(count);
   uint64_t acked = 0, elections = 0, snaps = 0, truncs = 0;
   for (int i = 0; i < (one ? 1 : seeds); ++i) {
     SimOptions o;
@@ -21,6 +23,7 @@ void run_seeds(int voters, int observers, uint64_t first_seed, int seeds) {
     o.voters = voters;
     o.observers = observers;
     Sim sim(o);
+    sim.set_duplicate(duplicate);
     ASSERT_TRUE(sim.run(kFaultSteps, kSettleStepsMax)) << sim.failure();
     acked += sim.stats().acked;
     elections += sim.stats().elections_won;
@@ -37,6 +40,8 @@ TEST(QuorumSim, ThreeVoters) { run_seeds(3, 0, 1000, 100); }
 TEST(QuorumSim, FiveVoters) { run_seeds(5, 0, 2000, 100); }
 TEST(QuorumSim, ThreeVotersOneObserver) { run_seeds(3, 1, 3000, 50); }
 TEST(QuorumSim, FiveVotersOneObserver) { run_seeds(5, 1, 4000, 50); }
+// Not a network we run on, but duplicates must cost at most a resynchronization.
+TEST(QuorumSim, ThreeVotersDuplicatingNetwork) { run_seeds(3, 0, 5000, 30, 0.02); }
 
 }  // namespace
 }  // namespace rk::quorum::sim
