@@ -8,7 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
+
+#include "tests/quorum/sim_node.h"
 
 namespace rk::quorum::sim {
 namespace {
@@ -21,29 +22,10 @@ void print_replay_on_abort(int) {
   (void)ignored;
 }
 
-std::string encode(const std::vector<Entry>& entries) {
-  std::string bytes(entries.size() * sizeof(Entry), '\0');
-  if (!entries.empty()) std::memcpy(bytes.data(), entries.data(), bytes.size());
-  return bytes;
-}
-
 std::vector<Entry> decode(const std::string& bytes) {
   std::vector<Entry> entries(bytes.size() / sizeof(Entry));
   if (!entries.empty()) std::memcpy(entries.data(), bytes.data(), bytes.size());
   return entries;
-}
-
-Entry entry_of(const Txn& t) { return Entry{t.zxid, std::stoull(t.data)}; }
-
-bool sorted_contains(const std::vector<Entry>& v, const Entry& e) {
-  auto it = std::lower_bound(v.begin(), v.end(), e.zxid, [](const Entry& x, Zxid z) { return x.zxid < z; });
-  return it != v.end() && *it == e;
-}
-
-bool log_contains(const std::vector<Txn>& log, size_t count, const Entry& e) {
-  auto end = log.begin() + static_cast<std::ptrdiff_t>(count);
-  auto it = std::lower_bound(log.begin(), end, e.zxid, [](const Txn& t, Zxid z) { return t.zxid < z; });
-  return it != end && entry_of(*it) == e;
 }
 
 }  // namespace
@@ -52,37 +34,6 @@ uint64_t seed_from_env(uint64_t fallback) {
   const char* s = std::getenv("RK_SIM_SEED");
   return s != nullptr ? std::strtoull(s, nullptr, 10) : fallback;
 }
-
-// One member: what its disk keeps across crashes, and what dies with the process.
-struct Sim::Node final : StateSource {
-  ServerId id = 0;
-  bool observer = false;
-  bool up = true;
-  int64_t restart_at = -1;
-  uint64_t incarnation = 0;
-  // Durable.
-  Epoch accepted_epoch = 0;
-  Epoch current_epoch = 0;
-  Zxid snap_zxid = 0;
-  std::vector<Entry> snap;
-  std::vector<Txn> log;
-  size_t durable_count = 0;
-  uint64_t generation = 0;  // bumped when the log is cut or replaced: older flushes are void
-  // Lost in a crash.
-  std::unique_ptr<Peer> peer;
-  std::vector<Entry> state;
-  struct Pending {
-    Zxid zxid;
-    uint64_t value;
-    Epoch epoch;
-  };
-  std::vector<Pending> pending;  // client writes proposed here, not acknowledged yet
-
-  Zxid state_zxid() const { return state.empty() ? snap_zxid : std::max(snap_zxid, state.back().zxid); }
-  StateImage capture() override {
-    return StateImage{state_zxid(), std::make_shared<const std::string>(encode(state))};
-  }
-};
 
 struct Sim::Packet {
   int64_t at = 0;
@@ -290,13 +241,6 @@ void Sim::install(Node& n, const effect::InstallSnapshot& s) {
   for (; above != canon_.end() && failure_.empty(); ++above) check_quorum_durable(*above);
 }
 
-void Sim::check_quorum_durable(const Entry& e) {
-  size_t durable = 0;
-  for (const auto& v : nodes_) durable += !v->observer && durable_at(*v, e) ? 1 : 0;
-  if (durable < static_cast<size_t>(options_.voters / 2 + 1))
-    fail("committed zxid " + std::to_string(e.zxid) + " durable on " + std::to_string(durable) + " voters only");
-}
-
 void Sim::commit(Node& n, Zxid zxid) {
   Zxid from = n.state_zxid();
   auto it = std::upper_bound(n.log.begin(), n.log.end(), from, [](Zxid z, const Txn& t) { return z < t.zxid; });
@@ -314,76 +258,6 @@ void Sim::commit(Node& n, Zxid zxid) {
     ++done;
   }
   n.pending.erase(n.pending.begin(), n.pending.begin() + static_cast<std::ptrdiff_t>(done));
-}
-
-// Checks (b) committed prefixes never diverge and (e) whatever is applied is durable on a
-// quorum of voters.
-void Sim::apply(Node& n, const Entry& e) {
-  size_t index = n.state.size();
-  if (index < canon_.size()) {
-    if (!(canon_[index] == e)) return fail("applied sequences diverge at index " + std::to_string(index) +
-                                           " on member " + std::to_string(n.id));
-  } else {
-    if (!canon_.empty() && e.zxid <= canon_.back().zxid) return fail("applied zxids not rising");
-    canon_.push_back(e);
-  }
-  n.state.push_back(e);
-  check_quorum_durable(e);
-}
-
-void Sim::persist(Node& n, const effect::PersistEpoch& p) {
-  if (p.accepted_epoch < n.accepted_epoch || p.current_epoch < n.current_epoch || p.current_epoch > p.accepted_epoch)
-    return fail("persisted epochs went back at " + std::to_string(n.id));
-  n.accepted_epoch = p.accepted_epoch;
-  n.current_epoch = p.current_epoch;
-}
-
-// Checks (a) one leader per epoch and (c) every acknowledged write is in every later
-// leader's history.
-void Sim::role_changed(Node& n, const effect::RoleChanged& r) {
-  if (r.role != Role::kLeading) {
-    n.pending.clear();
-    return;
-  }
-  ++stats_.elections_won;
-  auto [it, fresh] = leaders_.emplace(r.epoch, n.id);
-  if (!fresh && it->second != n.id)
-    return fail("two leaders in epoch " + std::to_string(r.epoch) + ": " + std::to_string(it->second) + " and " +
-                std::to_string(n.id));
-  for (const Entry& e : acked_)
-    if (!holds(n, e)) return fail("leader " + std::to_string(n.id) + " lacks acknowledged zxid " + std::to_string(e.zxid));
-}
-
-bool Sim::durable_at(const Node& n, const Entry& e) const {
-  if (e.zxid <= n.snap_zxid) return sorted_contains(n.snap, e);
-  return log_contains(n.log, n.durable_count, e);
-}
-
-bool Sim::holds(const Node& n, const Entry& e) const {
-  if (e.zxid <= n.snap_zxid) return sorted_contains(n.snap, e);
-  return log_contains(n.log, n.log.size(), e);
-}
-
-void Sim::fail(const std::string& what) {
-  if (!failure_.empty()) return;
-  failure_ = "seed " + std::to_string(options_.seed) + " at t=" + std::to_string(now_) + ": " + what + "\n" + describe() +
-             "replay: RK_SIM_SEED=" + std::to_string(options_.seed);
-}
-
-std::string Sim::describe() const {
-  std::ostringstream out;
-  for (const auto& n : nodes_) {
-    out << "  member " << n->id << (n->observer ? " (observer)" : "") << (n->up ? "" : " DOWN");
-    if (n->peer) {
-      out << " role " << static_cast<int>(n->peer->role()) << " epoch " << n->peer->epoch() << " leader "
-          << n->peer->leader() << " serving " << n->peer->serving() << " last " << std::hex << n->peer->last_zxid()
-          << " commit " << n->peer->commit_zxid() << std::dec;
-    }
-    out << " accepted " << n->accepted_epoch << " current " << n->current_epoch << " log " << n->log.size()
-        << " durable " << n->durable_count << " applied " << n->state.size() << "\n";
-  }
-  out << "  canon " << canon_.size() << " acked " << acked_.size() << "\n";
-  return out.str();
 }
 
 void Sim::deliver_due() {
@@ -525,21 +399,6 @@ ServerId Sim::serving_leader() const {
 
 const Peer* Sim::peer(ServerId id) const { return node(id).peer.get(); }
 const std::vector<Entry>& Sim::applied(ServerId id) const { return node(id).state; }
-
-// (d): one serving leader, every member serving it, everything it logged committed and
-// applied everywhere.
-bool Sim::converged(std::string* why) const {
-  ServerId l = serving_leader();
-  if (l == 0) return *why = "no serving leader", false;
-  const Peer& leader = *node(l).peer;
-  if (leader.commit_zxid() != leader.last_zxid()) return *why = "leader has uncommitted txns", false;
-  for (const auto& n : nodes_) {
-    if (!n->up || !n->peer->serving() || n->peer->leader() != l) return *why = "member not serving the leader", false;
-    if (n->state.size() != canon_.size() || n->state_zxid() != leader.commit_zxid())
-      return *why = "member " + std::to_string(n->id) + " behind", false;
-  }
-  return true;
-}
 
 bool Sim::settle(int64_t steps_max) {
   set_faults(0, 0, 0);
