@@ -102,7 +102,9 @@ AclRef make_acl(AclList acl) {
 
 Err fixup_acl(const AclList& requested, const std::vector<Id>& auth_ids, AclList& out) {
   out.clear();
+  out.reserve(requested.size());
   AclList unique;
+  unique.reserve(requested.size());
   for (const Acl& a : requested) {
     if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
   }

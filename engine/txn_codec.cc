@@ -34,8 +34,11 @@ class Writer {
   }
 
  private:
+  // Little-endian, as the format says; one append per field rather than one per byte.
   void put(uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    char le[8];
+    for (int i = 0; i < bytes; ++i) le[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    out_.append(le, static_cast<size_t>(bytes));
   }
   std::string& out_;
 };
