@@ -207,6 +207,32 @@ Err DataTree::restore_node(std::string path, Node node) {
   return Err::kOk;
 }
 
+Node* DataTree::restore_node_under(Node* parent, std::string path, Node node, Err& err) {
+  RK_ASSERT(!path.empty() && path[0] == '/');
+  if (parent == nullptr && path.size() > 1) parent = find_mutable(parent_path(path));
+  err = Err::kNoNode;
+  if (parent == nullptr && path.size() > 1) return nullptr;
+  auto [it, inserted] = nodes_.try_emplace(std::move(path));
+  Node& slot = it->second;
+  if (!inserted) {
+    err = Err::kNodeExists;
+    if (!is_special_path(it->first)) return nullptr;
+    unindex_owner(it->first, slot.stat.ephemeral_owner);
+    data_size_ -= static_cast<int64_t>(slot.data.size());
+  } else {
+    parent->children.emplace_hint(parent->children.end(), node_name(it->first));
+    data_size_ += static_cast<int64_t>(it->first.size());
+  }
+  err = Err::kOk;
+  data_size_ += static_cast<int64_t>(node.data.size());
+  slot.data = std::move(node.data);
+  slot.data_is_null = node.data_is_null;
+  slot.acl = std::move(node.acl);
+  slot.stat = node.stat;
+  index_owner(it->first, slot.stat.ephemeral_owner);
+  return &slot;
+}
+
 void DataTree::erase_descendants(const std::string& path) {
   Node* node = find_mutable(path);
   if (node == nullptr) return;

@@ -89,6 +89,12 @@ class DataTree {
   Err restore_node(std::string path, Node node);
   // Room for `nodes` nodes, so a large load does not rehash.
   void reserve(size_t nodes) { nodes_.reserve(nodes); }
+  // restore_node for bulk loads that keep the parents of recent nodes at hand: `parent`, when
+  // not null, must be the node at parent_path(path) (it is looked up otherwise), and a child
+  // that sorts after its siblings, as in a snapshot's depth-first order, is appended without
+  // a search. Returns the restored node (stable until it is deleted), or null with `err` set
+  // as restore_node would return it.
+  Node* restore_node_under(Node* parent, std::string path, Node node, Err& err);
 
   // Ephemerals owned by `session`, sorted; empty if none.
   const std::set<std::string>& ephemerals(SessionId session) const;

@@ -1,5 +1,6 @@
-// Reading snapshot files: frames, chunk order, nodes into a DataTree, footer checks; and
-// picking the newest good snapshot at start-up.
+// Reading snapshot files: a decoding thread verifies and builds the nodes (snapshot/
+// chunk_decoder.h), this one inserts them into a DataTree; and picking the newest good
+// snapshot at start-up.
 #include "snapshot/reader.h"
 
 #include <dirent.h>
@@ -7,134 +8,101 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <memory>
+#include <thread>
 
 #include "base/log.h"
-#include "snapshot/acl_cache.h"
+#include "engine/path.h"
+#include "snapshot/chunk_decoder.h"
 #include "snapshot/format.h"
 #include "snapshot/snapshot_generated.h"
-#include "engine/path.h"
-#include "engine/tree_digest.h"
 
 namespace rk {
 namespace {
 
-// Turns verified chunks into a LoadedSnapshot. One per file read.
-class ChunkLoader {
- public:
-  explicit ChunkLoader(LoadedSnapshot& out) : out_(out) {}
+// Decoded chunks waiting for the inserting thread: enough to keep both threads busy when
+// one briefly falls behind, a few MiB of decoded nodes at most.
+constexpr size_t kDecodedChunksMax = 4;
+// No node takes fewer bytes of file than this (its stat alone is 72): bounds the node count
+// a footer may claim before it is checked, for reserving the tree.
+constexpr uint64_t kNodeFileBytesMin = 64;
 
-  // An empty string when the chunk is acceptable, else what is wrong with it.
-  std::string load(const snapfb::Chunk& chunk);
-  std::string finish() const;
+// Inserts decoded nodes, keeping the last node's ancestors at hand: in depth-first order a
+// node's parent is one of them, so it is found without a hash lookup. Owned by the reading
+// thread.
+class NodeInserter {
+ public:
+  explicit NodeInserter(DataTree& tree) : tree_(tree) {}
+  // An empty string when the node went in, else why it could not.
+  std::string insert(DecodedNode& decoded);
 
  private:
-  std::string load_header(const snapfb::Header* header);
-  std::string load_sessions(const snapfb::Sessions* sessions);
-  std::string load_nodes(const snapfb::Nodes* nodes);
-  std::string load_node(const snapfb::Node* node, const std::vector<AclRef>& acls);
+  struct Ancestor {
+    std::string path;
+    Node* node = nullptr;
+  };
+  Node* known_parent(std::string_view parent);
 
-  LoadedSnapshot& out_;
-  AclCache acl_cache_;
-  uint32_t next_seq_ = 0;
-  uint64_t node_count_ = 0;
-  uint64_t digest_ = 0;
-  bool footer_checked_ = false;
+  DataTree& tree_;
+  std::vector<Ancestor> ancestors_;  // [0, depth_) in use; each an ancestor of the next
+  size_t depth_ = 0;
 };
 
-std::string ChunkLoader::load(const snapfb::Chunk& chunk) {
-  if (footer_checked_) return "data after the footer";
-  if (chunk.seq() != next_seq_) {
-    return "chunk sequence " + std::to_string(chunk.seq()) + ", expected " + std::to_string(next_seq_);
-  }
-  bool first = next_seq_++ == 0;
-  if (first != (chunk.body_type() == snapfb::Body::Header)) return "the header is not the first chunk";
-  switch (chunk.body_type()) {
-    case snapfb::Body::Header: return load_header(chunk.body_as_Header());
-    case snapfb::Body::Sessions: return load_sessions(chunk.body_as_Sessions());
-    case snapfb::Body::Nodes: return load_nodes(chunk.body_as_Nodes());
-    case snapfb::Body::Footer: {
-      const snapfb::Footer* f = chunk.body_as_Footer();
-      footer_checked_ = true;
-      if (f->start_zxid() != out_.start_zxid) return "footer start zxid differs from the header's";
-      if (f->node_count() != node_count_) {
-        return "footer says " + std::to_string(f->node_count()) + " nodes, read " + std::to_string(node_count_);
-      }
-      if (f->digest() != digest_) return "tree digest mismatch";
-      if (out_.tree.node_count() != node_count_) return "snapshot lacks some of the built-in nodes";
-      out_.end_zxid = f->end_zxid();
-      out_.node_count = node_count_;
-      out_.digest = digest_;
-      return "";
-    }
-    default: return "unknown chunk type " + std::to_string(static_cast<int>(chunk.body_type()));
-  }
+bool is_ancestor_or_self(std::string_view ancestor, std::string_view path) {
+  if (!path.starts_with(ancestor)) return false;
+  return path.size() == ancestor.size() || ancestor.size() == 1 || path[ancestor.size()] == '/';
 }
 
-std::string ChunkLoader::finish() const {
-  if (next_seq_ == 0) return "empty file";
-  if (!footer_checked_) return "no footer: the snapshot is incomplete";
-  return "";
+Node* NodeInserter::known_parent(std::string_view parent) {
+  while (depth_ > 0 && !is_ancestor_or_self(ancestors_[depth_ - 1].path, parent)) --depth_;
+  if (depth_ == 0 || ancestors_[depth_ - 1].path.size() != parent.size()) return nullptr;
+  return ancestors_[depth_ - 1].node;
 }
 
-std::string ChunkLoader::load_header(const snapfb::Header* header) {
-  if (header->magic() != kSnapshotMagic) return "bad magic";
-  if (header->version() != kSnapshotVersion) return "unsupported version " + std::to_string(header->version());
-  out_.start_zxid = header->start_zxid();
-  out_.time_ms = header->time_ms();
-  return "";
-}
-
-std::string ChunkLoader::load_sessions(const snapfb::Sessions* sessions) {
-  if (sessions->sessions() == nullptr) return "";
-  for (const snapfb::Session* s : *sessions->sessions()) {
-    if (s->timeout_ms() <= 0) return "session with timeout " + std::to_string(s->timeout_ms());
-    out_.sessions.emplace_back(s->id(), s->timeout_ms());
-  }
-  return "";
-}
-
-std::string ChunkLoader::load_nodes(const snapfb::Nodes* nodes) {
-  std::vector<AclRef> acls;
-  if (nodes->acls() != nullptr) {
-    acls.reserve(nodes->acls()->size());
-    for (const snapfb::Acl* acl : *nodes->acls()) acls.push_back(acl_cache_.intern(acl));
-  }
-  if (nodes->nodes() == nullptr) return "";
-  for (const snapfb::Node* node : *nodes->nodes()) {
-    std::string error = load_node(node, acls);
-    if (!error.empty()) return error;
-  }
-  return "";
-}
-
-std::string ChunkLoader::load_node(const snapfb::Node* n, const std::vector<AclRef>& acls) {
-  if (n->path() == nullptr || n->stat() == nullptr) return "node without path or stat";
-  std::string path = n->path()->str();
-  if (!is_valid_path(path)) return "malformed node path";
-  if (n->acl() >= acls.size()) return "node " + path + ": ACL index out of range";
-  Node node;
-  if (n->data() != nullptr) node.data.assign(reinterpret_cast<const char*>(n->data()->data()), n->data()->size());
-  node.data_is_null = n->data_is_null();
-  node.acl = acls[n->acl()];
-  const snapfb::NodeStat& s = *n->stat();
-  node.stat = NodeStat{s.czxid(), s.mzxid(),   s.pzxid(),   s.ctime(),          s.mtime(),
-                       s.version(), s.cversion(), s.aversion(), s.ephemeral_owner()};
-  digest_ += node_digest(path, node);
-  ++node_count_;
-  switch (out_.tree.restore_node(std::move(path), std::move(node))) {
-    case Err::kOk: return "";
-    case Err::kNoNode: return "node " + n->path()->str() + " before its parent";
-    case Err::kNodeExists: return "node " + n->path()->str() + " twice";
-    default: return "node " + n->path()->str() + " not restorable";
+std::string NodeInserter::insert(DecodedNode& decoded) {
+  Node* parent = decoded.path.size() > 1 ? known_parent(parent_path(decoded.path)) : nullptr;
+  if (depth_ == ancestors_.size()) ancestors_.emplace_back();
+  Ancestor& slot = ancestors_[depth_];
+  slot.path.assign(decoded.path);  // kept: the tree takes the decoded path
+  Err err = Err::kOk;
+  slot.node = tree_.restore_node_under(parent, std::move(decoded.path), std::move(decoded.node), err);
+  switch (err) {
+    case Err::kOk: ++depth_; return "";
+    case Err::kNoNode: return "node " + slot.path + " before its parent";
+    case Err::kNodeExists: return "node " + slot.path + " twice";
+    default: return "node " + slot.path + " not restorable";
   }
 }
 
 std::string frame_error(const std::string& path, uint64_t offset, const std::string& what) {
+  if (offset == DecodedChunk::kWholeFile) return path + ": " + what;
   return path + ": frame at offset " + std::to_string(offset) + ": " + what;
+}
+
+// Takes decoded chunks in file order and inserts their nodes; once the end of the file is
+// reached, `summary` is complete. An empty string on success.
+std::string insert_chunks(DecodedChunkQueue& queue, const SnapshotSummary& summary, DataTree& tree,
+                          const std::string& path) {
+  NodeInserter inserter(tree);
+  uint64_t footer_offset = 0;
+  for (;;) {
+    DecodedChunk chunk = queue.pop();
+    for (DecodedNode& node : chunk.nodes) {
+      std::string error = inserter.insert(node);
+      if (!error.empty()) return frame_error(path, chunk.offset, error);
+    }
+    if (!chunk.error.empty()) return frame_error(path, chunk.offset, chunk.error);
+    if (chunk.last) break;
+    footer_offset = chunk.offset;  // the frame before the end is the footer
+  }
+  if (tree.node_count() != summary.node_count) {
+    return frame_error(path, footer_offset, "snapshot lacks some of the built-in nodes");
+  }
+  return "";
 }
 
 bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
@@ -150,40 +118,30 @@ bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
   return true;
 }
 
-// Reads the frames of an open file through `loader`. An empty string on success.
-std::string read_frames(int fd, uint64_t size, const std::string& path, ChunkLoader& loader) {
-  std::unique_ptr<uint8_t[]> payload;
-  size_t capacity = 0;
-  uint64_t offset = 0;
-  while (offset < size) {
-    uint8_t header_bytes[kFrameHeaderBytes];
-    if (size - offset < kFrameHeaderBytes) return frame_error(path, offset, "truncated frame header");
-    if (!read_exact(fd, header_bytes, kFrameHeaderBytes, offset)) return frame_error(path, offset, "read failed");
-    FrameHeader header = decode_frame_header(header_bytes);
-    if (header.length == 0 || header.length > kFramePayloadBytesMax) {
-      return frame_error(path, offset, "bad frame length " + std::to_string(header.length));
-    }
-    if (size - offset - kFrameHeaderBytes < header.length) {
-      return frame_error(path, offset, "runs past the end of the file");
-    }
-    if (header.length > capacity) {
-      capacity = std::max<size_t>(header.length, capacity * 2);
-      payload.reset(new uint8_t[capacity]);  // new[] alignment suits flatbuffers
-    }
-    if (!read_exact(fd, payload.get(), header.length, offset + kFrameHeaderBytes)) {
-      return frame_error(path, offset, "read failed");
-    }
-    if (frame_checksum(payload.get(), header.length) != header.checksum) {
-      return frame_error(path, offset, "checksum mismatch");
-    }
-    flatbuffers::Verifier verifier(payload.get(), header.length, 64, header.length / 4 + 16);
-    if (!snapfb::VerifyChunkBuffer(verifier)) return frame_error(path, offset, "malformed chunk");
-    std::string error = loader.load(*snapfb::GetChunk(payload.get()));
-    if (!error.empty()) return frame_error(path, offset, error);
+// The footer's node count, found by hopping over the frame headers to the last frame: room
+// to reserve before the nodes arrive. Only a hint: when the frames or the footer do not read
+// back, a guess from the file size; the full read that follows reports any defect.
+uint64_t expected_node_count(int fd, uint64_t size) {
+  const uint64_t guess = size / 100;  // about 100 bytes of file per node
+  uint64_t offset = 0, last = 0;
+  FrameHeader header;
+  while (size - offset >= kFrameHeaderBytes) {
+    uint8_t bytes[kFrameHeaderBytes];
+    if (!read_exact(fd, bytes, kFrameHeaderBytes, offset)) return guess;
+    header = decode_frame_header(bytes);
+    if (header.length == 0 || header.length > size - offset - kFrameHeaderBytes) return guess;
+    last = offset;
     offset += kFrameHeaderBytes + header.length;
   }
-  std::string error = loader.finish();
-  return error.empty() ? "" : path + ": " + error;
+  if (offset != size || header.length > 4096) return guess;  // a footer is a few dozen bytes
+  alignas(8) uint8_t payload[4096];
+  if (!read_exact(fd, payload, header.length, last + kFrameHeaderBytes)) return guess;
+  if (frame_checksum(payload, header.length) != header.checksum) return guess;
+  flatbuffers::Verifier verifier(payload, header.length);
+  if (!snapfb::VerifyChunkBuffer(verifier)) return guess;
+  const snapfb::Footer* footer = snapfb::GetChunk(payload)->body_as_Footer();
+  if (footer == nullptr) return guess;
+  return std::min(footer->node_count(), size / kNodeFileBytesMin);
 }
 
 }  // namespace
@@ -197,15 +155,29 @@ Result<LoadedSnapshot> read_snapshot(const std::string& path, bool extended_type
     ::close(fd);
     return Status::error(path + ": " + std::strerror(err));
   }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  DecodedChunkQueue queue(kDecodedChunksMax);
+  SnapshotSummary summary;
+  // The decoding thread verifies and builds nodes while this one only inserts them.
+  std::thread decoder([fd, size, &queue, &summary] {
+    pthread_setname_np(pthread_self(), "rk-snap-decode");
+    decode_snapshot(fd, size, queue, summary);
+  });
   LoadedSnapshot out;
   out.path = path;
   out.tree = DataTree(extended_types_enabled);
-  // About 100 bytes of file per node: room enough that a large load does not rehash often.
-  out.tree.reserve(static_cast<size_t>(st.st_size) / 100 + 16);
-  ChunkLoader loader(out);
-  std::string error = read_frames(fd, static_cast<uint64_t>(st.st_size), path, loader);
+  out.tree.reserve(static_cast<size_t>(expected_node_count(fd, size)) + 16);
+  std::string error = insert_chunks(queue, summary, out.tree, path);
+  queue.close();
+  decoder.join();
   ::close(fd);
   if (!error.empty()) return Status::error(std::move(error));
+  out.start_zxid = summary.start_zxid;
+  out.end_zxid = summary.end_zxid;
+  out.time_ms = summary.time_ms;
+  out.node_count = summary.node_count;
+  out.digest = summary.digest;
+  out.sessions = std::move(summary.sessions);
   return out;
 }
 
