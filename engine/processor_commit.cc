@@ -129,7 +129,7 @@ void Processor::Impl::drain(SessionId session) {
       --outstanding_;
       if (conn == nullptr) continue;
       if (conn->stats.queued > 0) --conn->stats.queued;
-      run_read(*conn, w.request, w.received_mono_ms);
+      run_read(*conn, *w.request, w.received_mono_ms);
     } else if (conn != nullptr) {
       deliver_held(*conn, std::move(w.replies));
     }

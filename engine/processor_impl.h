@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +46,9 @@ struct Waiting {
   Kind kind = Kind::kRead;
   Zxid zxid = 0;
   ConnRef conn;
-  Request request;
+  // Only a waiting read holds its request: behind a pointer, an entry stays small enough that
+  // the FIFO's blocks hold many (a Request inline made every push a block allocation).
+  std::unique_ptr<Request> request;
   std::vector<Outbound> replies;
   int64_t received_mono_ms = 0;
 };

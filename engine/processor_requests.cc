@@ -240,7 +240,7 @@ void Processor::Impl::on_request(const ConnRef& ref, Request&& request) {
   Waiting w;
   w.kind = Waiting::Kind::kRead;
   w.conn = ref;
-  w.request = std::move(request);
+  w.request = std::make_unique<Request>(std::move(request));
   w.received_mono_ms = now_mono_ms_;
   local.fifo.push_back(std::move(w));
 }
