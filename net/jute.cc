@@ -9,9 +9,17 @@ namespace rk {
 
 namespace {
 
-uint64_t load_be(const uint8_t* p, size_t n) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < n; ++i) value = (value << 8) | p[i];
+uint32_t load_be32(const uint8_t* p) {
+  uint32_t value;
+  std::memcpy(&value, p, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap32(value);
+  return value;
+}
+
+uint64_t load_be64(const uint8_t* p) {
+  uint64_t value;
+  std::memcpy(&value, p, sizeof(value));
+  if constexpr (std::endian::native == std::endian::little) value = __builtin_bswap64(value);
   return value;
 }
 
@@ -29,12 +37,12 @@ const uint8_t* JuteReader::take(size_t n) {
 
 int32_t JuteReader::read_int() {
   const uint8_t* p = take(4);
-  return p ? static_cast<int32_t>(static_cast<uint32_t>(load_be(p, 4))) : 0;
+  return p ? static_cast<int32_t>(load_be32(p)) : 0;
 }
 
 int64_t JuteReader::read_long() {
   const uint8_t* p = take(8);
-  return p ? static_cast<int64_t>(load_be(p, 8)) : 0;
+  return p ? static_cast<int64_t>(load_be64(p)) : 0;
 }
 
 bool JuteReader::read_bool() {
