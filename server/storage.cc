@@ -7,10 +7,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "engine/data_tree.h"
@@ -68,10 +71,65 @@ void remove_stale_snapshot_temps(const std::string& dir) {
   }
 }
 
+// The txn log as read and opened ahead of the snapshot load (see open_log_early). Valid for
+// the snapshot at `after_zxid` only: the newest one, which is the one that normally loads.
+struct EarlyLog {
+  Zxid after_zxid = 0;
+  std::vector<Txn> txns;  // zxid > after_zxid, in log order
+  Zxid last_zxid = 0;     // the last zxid once they are replayed over that snapshot
+  Status status;          // why reading or opening the log failed
+  std::unique_ptr<UringTxnLog> log;
+};
+
 std::string hex(Zxid zxid) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(zxid));
   return buf;
+}
+
+WalOptions wal_options(const ServerConfig& config, int wake_fd) {
+  WalOptions options;
+  options.dir = config.data_log_dir;
+  options.segment_bytes = static_cast<uint64_t>(config.pre_alloc_size_kib) * 1024;
+  options.force_sync = config.force_sync;
+  options.fsync_warning_threshold_ms = config.fsync_warning_threshold_ms;
+  options.wake_fd = wake_fd;
+  return options;
+}
+
+// Runs on a thread of its own while the snapshot loads, in the order a start without it
+// keeps: recover_log (which cuts torn tails and removes a leftover prepared segment), then
+// UringTxnLog::open (which prepares the first segment). The txns after `after_zxid` wait
+// for the tree in `txns`.
+void open_log_early(const WalOptions& options, EarlyLog& early) {
+  auto report = recover_log(options.dir, early.after_zxid, [&early](Txn&& txn) {
+    early.txns.push_back(std::move(txn));
+  });
+  if (!report) {
+    early.status = report.status();
+    return;
+  }
+  early.last_zxid = early.txns.empty() ? early.after_zxid : std::max(early.after_zxid, early.txns.back().zxid);
+  auto log = UringTxnLog::open(options, early.last_zxid);
+  if (!log) {
+    early.status = log.status();
+    return;
+  }
+  early.log = std::move(*log);
+}
+
+void log_recovery(const std::string& data_dir, const RecoveryReport& recovery) {
+  if (recovery.from_snapshot) {
+    RK_INFO("restored %llu nodes from %s (zxid %s), replayed %llu txns from the log; last zxid %s; "
+            "%lld ms",
+            static_cast<unsigned long long>(recovery.snapshot_nodes), recovery.snapshot_path.c_str(),
+            hex(recovery.snapshot_zxid).c_str(), static_cast<unsigned long long>(recovery.log_txns),
+            hex(recovery.last_zxid).c_str(), static_cast<long long>(recovery.duration_ms));
+  } else {
+    RK_INFO("no snapshot in %s; replayed %llu txns from the log; last zxid %s; %lld ms",
+            data_dir.c_str(), static_cast<unsigned long long>(recovery.log_txns),
+            hex(recovery.last_zxid).c_str(), static_cast<long long>(recovery.duration_ms));
+  }
 }
 
 }  // namespace
@@ -99,7 +157,14 @@ Status Storage::recover(Processor& processor, int wake_fd) {
   int64_t started_ms = mono_ms();
   wake_fd_ = wake_fd;
   remove_stale_snapshot_temps(config_.data_dir);
+  // The log is read, and its first segment prepared, while the snapshot loads: both take
+  // seconds with a large tree, and only the replay itself needs the loaded tree.
+  EarlyLog early;
+  std::vector<std::pair<Zxid, std::string>> snapshots = list_snapshots(config_.data_dir);
+  early.after_zxid = snapshots.empty() ? 0 : snapshots.back().first;
+  std::thread log_thread([this, wake_fd, &early] { open_log_early(wal_options(config_, wake_fd), early); });
   auto snapshot = load_newest_snapshot(config_.data_dir, config_.extended_types_enabled);
+  log_thread.join();
   if (!snapshot) return snapshot.status();
   Zxid snapshot_end_zxid = 0;
   if (snapshot->has_value()) {
@@ -113,11 +178,21 @@ Status Storage::recover(Processor& processor, int wake_fd) {
     snapshot->reset();
   }
   uint64_t replayed = 0;
-  auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, [&](Txn&& txn) {
-    processor.replay(txn);
-    ++replayed;
-  });
-  if (!log_report) return log_report.status();
+  if (recovery_.snapshot_zxid == early.after_zxid) {
+    if (!early.status) return early.status;
+    for (const Txn& txn : early.txns) processor.replay(txn);
+    replayed = early.txns.size();
+    RK_ASSERT(processor.last_processed_zxid() == early.last_zxid);
+  } else {
+    // The newest snapshot was damaged and an older one loaded: the log read ahead started
+    // too late. Read it again from the older zxid, as a start without read-ahead does.
+    early.log.reset();
+    auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, [&](Txn&& txn) {
+      processor.replay(txn);
+      ++replayed;
+    });
+    if (!log_report) return log_report.status();
+  }
   recovery_.log_txns = replayed;
   recovery_.last_zxid = processor.last_processed_zxid();
   // A fuzzy snapshot may hold changes up to its end zxid; only the log's txns up to there make
@@ -128,29 +203,15 @@ Status Storage::recover(Processor& processor, int wake_fd) {
                          ", where snapshot " + recovery_.snapshot_path +
                          " ends: log segments are missing; refusing to start on an inconsistent tree");
   }
-
-  WalOptions options;
-  options.dir = config_.data_log_dir;
-  options.segment_bytes = static_cast<uint64_t>(config_.pre_alloc_size_kib) * 1024;
-  options.force_sync = config_.force_sync;
-  options.fsync_warning_threshold_ms = config_.fsync_warning_threshold_ms;
-  options.wake_fd = wake_fd;
-  auto log = UringTxnLog::open(options, recovery_.last_zxid);
-  if (!log) return log.status();
-  log_ = std::move(*log);
+  if (early.log == nullptr) {
+    auto log = UringTxnLog::open(wal_options(config_, wake_fd), recovery_.last_zxid);
+    if (!log) return log.status();
+    early.log = std::move(*log);
+  }
+  log_ = std::move(early.log);
   recovery_.duration_ms = mono_ms() - started_ms;
   last_snapshot_zxid_ = recovery_.snapshot_zxid;
-  if (recovery_.from_snapshot) {
-    RK_INFO("restored %llu nodes from %s (zxid %s), replayed %llu txns from the log; last zxid %s; "
-            "%lld ms",
-            static_cast<unsigned long long>(recovery_.snapshot_nodes), recovery_.snapshot_path.c_str(),
-            hex(recovery_.snapshot_zxid).c_str(), static_cast<unsigned long long>(replayed),
-            hex(recovery_.last_zxid).c_str(), static_cast<long long>(recovery_.duration_ms));
-  } else {
-    RK_INFO("no snapshot in %s; replayed %llu txns from the log; last zxid %s; %lld ms",
-            config_.data_dir.c_str(), static_cast<unsigned long long>(replayed),
-            hex(recovery_.last_zxid).c_str(), static_cast<long long>(recovery_.duration_ms));
-  }
+  log_recovery(config_.data_dir, recovery_);
   return Status::ok();
 }
 
