@@ -118,6 +118,19 @@ void open_log_early(const WalOptions& options, EarlyLog& early) {
   early.log = std::move(*log);
 }
 
+// Every txn consumes a zxid, so the log must go on at exactly the snapshot's zxid + 1 (or at
+// the first zxid of a later epoch): anything else means segments were lost, and replaying
+// over the gap would build a tree nobody ever had.
+Status check_continuity(Zxid snapshot_zxid, Zxid first_replayed) {
+  if (first_replayed == 0 || first_replayed == snapshot_zxid + 1) return Status::ok();
+  const bool next_epoch = (first_replayed >> 32) > (snapshot_zxid >> 32) &&
+                          (first_replayed & 0xffffffffULL) <= 1;
+  if (next_epoch) return Status::ok();
+  return Status::error("the txn log goes on at zxid " + hex(first_replayed) + " after zxid " +
+                       hex(snapshot_zxid) + ": the segments between are missing; refusing to "
+                       "start on a tree with a gap");
+}
+
 void log_recovery(const std::string& data_dir, const RecoveryReport& recovery) {
   if (recovery.from_snapshot) {
     RK_INFO("restored %llu nodes from %s (zxid %s), replayed %llu txns from the log; last zxid %s; "
@@ -178,8 +191,10 @@ Status Storage::recover(Processor& processor, int wake_fd) {
     snapshot->reset();
   }
   uint64_t replayed = 0;
+  Zxid first_replayed = 0;
   if (recovery_.snapshot_zxid == early.after_zxid) {
     if (!early.status) return early.status;
+    if (!early.txns.empty()) first_replayed = early.txns.front().zxid;
     for (const Txn& txn : early.txns) processor.replay(txn);
     replayed = early.txns.size();
     RK_ASSERT(processor.last_processed_zxid() == early.last_zxid);
@@ -188,13 +203,14 @@ Status Storage::recover(Processor& processor, int wake_fd) {
     // too late. Read it again from the older zxid, as a start without read-ahead does.
     early.log.reset();
     auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, [&](Txn&& txn) {
+      if (replayed++ == 0) first_replayed = txn.zxid;
       processor.replay(txn);
-      ++replayed;
     });
     if (!log_report) return log_report.status();
   }
   recovery_.log_txns = replayed;
   recovery_.last_zxid = processor.last_processed_zxid();
+  if (Status gap = check_continuity(recovery_.snapshot_zxid, first_replayed); !gap) return gap;
   // A fuzzy snapshot may hold changes up to its end zxid; only the log's txns up to there make
   // its image consistent again.
   if (recovery_.last_zxid < snapshot_end_zxid) {

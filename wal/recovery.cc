@@ -119,7 +119,13 @@ Result<LogRecoveryReport> recover_log(const std::string& dir, Zxid after_zxid,
     on_txn(std::move(txn));
   };
   Zxid last_zxid = 0;
+  // Segments wholly at or below after_zxid hold nothing to replay: start at the newest one
+  // whose first zxid is <= after_zxid + 1 (the one that may hold the next txn), as purge keeps.
+  size_t first = 0;
   for (size_t i = 0; i < segments->size(); ++i) {
+    if ((*segments)[i].first_zxid <= after_zxid + 1) first = i;
+  }
+  for (size_t i = first; i < segments->size(); ++i) {
     const SegmentFile& segment = (*segments)[i];
     Result<std::string> image = read_file(segment.path);
     if (!image) return image.status();

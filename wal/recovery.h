@@ -28,7 +28,8 @@ struct LogRecoveryReport {
   std::vector<LogCut> cuts;
 };
 
-// Reads every segment in dir in zxid order and passes each valid txn with zxid > after_zxid
+// Reads the segments in dir in zxid order, from the newest one whose first zxid is <=
+// after_zxid + 1 (earlier ones hold nothing to replay), and passes each valid txn with zxid > after_zxid
 // to on_txn, in order. A torn tail is cut on disk and reported; corruption in the middle or
 // zxids that do not rise is an error naming the file and offset (on_txn may have seen a
 // prefix by then). A missing dir is an empty log. Leftover preallocated temp files are removed.

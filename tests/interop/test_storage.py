@@ -288,6 +288,18 @@ class StorageTest(unittest.TestCase):
         server.restart()
         self.assertEqual(tree_of(server), before, "after a truncated newest snapshot")
 
+    def test_missing_log_segments_refuse_start_up_with_the_reason(self):
+        server = self.written_with_snapshots(150, "/g", 500, 2)
+        server.kill()
+        for name in files(data_dir(server), "snapshot."):
+            os.remove(os.path.join(data_dir(server), name))
+        os.remove(os.path.join(log_dir(server), files(log_dir(server), "log.")[0]))
+        with self.assertRaises(RuntimeError):
+            server.restart()
+        with open(server.log_path, errors="replace") as f:
+            self.assertIn("segments between are missing", f.read())
+        server.failed = False  # the refusal is the expected outcome, not a failure to keep
+
     def test_torn_log_tail_is_cut_and_the_valid_prefix_kept(self):
         server = self.start(storage_server())
         client = connect(server)

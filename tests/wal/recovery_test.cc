@@ -41,6 +41,23 @@ TEST(Recovery, CleanSegmentsReplayInOrderAfterTheGivenZxid) {
   EXPECT_EQ(after.report->first_zxid, 4);
   EXPECT_EQ(after.report->last_zxid, 0x200000000);
   EXPECT_EQ(after.report->last_logged_zxid, 0x200000000);
+  EXPECT_EQ(after.report->segments, 2u);  // log.1 holds nothing above 3: not read
+}
+
+TEST(Recovery, SegmentsWhollyBeforeTheSnapshotAreNotRead) {
+  TempDir dir;
+  // An old segment that a snapshot at 5 made unnecessary is damaged: nothing to replay there,
+  // so it is neither read nor an error (purge would delete it).
+  write_bytes(dir.file(segment_name(1)), std::string(64, '\x5a'));
+  write_bytes(dir.file(segment_name(4)), segment_image(4, {4, 5, 6}) + std::string(100, '\0'));
+  write_bytes(dir.file(segment_name(7)), segment_image(7, {7, 8}) + std::string(100, '\0'));
+  Recovered after = recover_all(dir.path(), 5);
+  ASSERT_TRUE(after.report.is_ok()) << after.report.status().message();
+  EXPECT_EQ(zxids_of(after.txns), (std::vector<Zxid>{6, 7, 8}));
+  EXPECT_EQ(after.report->segments, 2u);
+  EXPECT_EQ(read_bytes(dir.file(segment_name(1))), std::string(64, '\x5a'));  // untouched
+  // From the start it is read, and its damage found.
+  EXPECT_FALSE(recover_all(dir.path()).report.is_ok());
 }
 
 TEST(Recovery, TornTailCutAtEveryByteOfTheLastFrame) {
