@@ -184,27 +184,9 @@ Err DataTree::set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat*
 }
 
 Err DataTree::restore_node(std::string path, Node node) {
-  RK_ASSERT(!path.empty() && path[0] == '/');
-  // Two hash lookups per node (parent, insert): a load of a million nodes is mostly these.
-  Node* parent = path.size() > 1 ? find_mutable(parent_path(path)) : nullptr;
-  if (parent == nullptr && path.size() > 1) return Err::kNoNode;
-  auto [it, inserted] = nodes_.try_emplace(std::move(path));
-  Node& slot = it->second;
-  if (!inserted) {
-    if (!is_special_path(it->first)) return Err::kNodeExists;
-    unindex_owner(it->first, slot.stat.ephemeral_owner);
-    data_size_ -= static_cast<int64_t>(slot.data.size());
-  } else {
-    parent->children.emplace(node_name(it->first));
-    data_size_ += static_cast<int64_t>(it->first.size());
-  }
-  data_size_ += static_cast<int64_t>(node.data.size());
-  slot.data = std::move(node.data);
-  slot.data_is_null = node.data_is_null;
-  slot.acl = std::move(node.acl);
-  slot.stat = node.stat;
-  index_owner(it->first, slot.stat.ephemeral_owner);
-  return Err::kOk;
+  Err err = Err::kOk;
+  restore_node_under(nullptr, std::move(path), std::move(node), err);
+  return err;
 }
 
 Node* DataTree::restore_node_under(Node* parent, std::string path, Node node, Err& err) {

@@ -162,19 +162,6 @@ std::string ChunkChecker::check_footer(const snapfb::Footer* f) {
   return "";
 }
 
-bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
-  auto* at = static_cast<uint8_t*>(buf);
-  while (n > 0) {
-    ssize_t got = ::pread(fd, at, n, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    at += got;
-    n -= static_cast<size_t>(got);
-    offset += static_cast<uint64_t>(got);
-  }
-  return true;
-}
-
 // Reads and verifies the frame at `offset` into `payload` (grown as needed); its length in
 // `length`. An empty string on success.
 std::string read_frame(int fd, uint64_t size, uint64_t offset, std::unique_ptr<uint8_t[]>& payload,

@@ -1,9 +1,12 @@
-// Frame headers, checksums and snapshot file names.
+// Frame headers, checksums, snapshot file names and exact reads.
 #include "snapshot/format.h"
+
+#include <unistd.h>
 
 #define XXH_STATIC_LINKING_ONLY  // XXH64_state_t on the stack
 #include <xxhash.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -70,6 +73,19 @@ std::optional<Zxid> parse_snapshot_file_name(std::string_view name) {
   // Only the canonical spelling: "snapshot.05" would be a second name for snapshot.5.
   if (snapshot_file_name(static_cast<Zxid>(v)) != name) return std::nullopt;
   return static_cast<Zxid>(v);
+}
+
+bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
+  auto* at = static_cast<uint8_t*>(buf);
+  while (n > 0) {
+    ssize_t got = ::pread(fd, at, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    at += got;
+    n -= static_cast<size_t>(got);
+    offset += static_cast<uint64_t>(got);
+  }
+  return true;
 }
 
 }  // namespace rk

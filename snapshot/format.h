@@ -38,4 +38,7 @@ std::string snapshot_file_name(Zxid zxid);
 // names that are not exactly what snapshot_file_name writes).
 std::optional<Zxid> parse_snapshot_file_name(std::string_view name);
 
+// pread until `n` bytes at `offset` are in `buf`; false on an error or end of file.
+bool read_exact(int fd, void* buf, size_t n, uint64_t offset);
+
 }  // namespace rk

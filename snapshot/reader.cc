@@ -105,19 +105,6 @@ std::string insert_chunks(DecodedChunkQueue& queue, const SnapshotSummary& summa
   return "";
 }
 
-bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
-  auto* at = static_cast<uint8_t*>(buf);
-  while (n > 0) {
-    ssize_t got = ::pread(fd, at, n, static_cast<off_t>(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    at += got;
-    n -= static_cast<size_t>(got);
-    offset += static_cast<uint64_t>(got);
-  }
-  return true;
-}
-
 // The footer's node count, found by hopping over the frame headers to the last frame: room
 // to reserve before the nodes arrive. Only a hint: when the frames or the footer do not read
 // back, a guess from the file size; the full read that follows reports any defect.
