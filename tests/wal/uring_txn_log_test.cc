@@ -183,16 +183,32 @@ TEST_F(UringTxnLogTest, RollStartsTheNextBatchInANewSegment) {
   ASSERT_NE(log, nullptr);
   commit_batch(*log, 0x500000001, 0x500000005);
   EXPECT_EQ(log->segment_path(), dir_.file("log.500000001"));
+  // A roll while the next segment is still being prepared is put off, never waited for: the
+  // batch stays in the current segment.
+  ASSERT_TRUE(drive_until(*log, [&] { return log->next_segment_ready(); }));
   log->roll();
   commit_batch(*log, 0x500000006, 0x500000008);
   EXPECT_EQ(log->segment_path(), dir_.file("log.500000006"));
   EXPECT_EQ(log->stats().segments_opened, 2u);
+  // Right after that switch the preparer is at work on the next one: a roll now is put off
+  // to the first batch that finds a segment ready.
+  log->roll();
+  commit_batch(*log, 0x500000009, 0x500000009);
+  if (log->stats().segments_opened == 2u) {
+    ASSERT_TRUE(drive_until(*log, [&] { return log->next_segment_ready(); }));
+    commit_batch(*log, 0x50000000a, 0x50000000a);
+    EXPECT_EQ(log->segment_path(), dir_.file("log.50000000a"));
+  } else {
+    EXPECT_EQ(log->segment_path(), dir_.file("log.500000009"));
+  }
+  EXPECT_EQ(log->stats().segments_opened, 3u);
+  const Zxid last = log->durable_zxid();
   log.reset();
   expect_segments_named_by_first_zxid();
   Recovered got = recover_all(dir_.path(), 0x500000000);
   ASSERT_TRUE(got.report.is_ok());
-  EXPECT_EQ(got.report->segments, 2u);
-  EXPECT_EQ(got.txns.size(), 8u);
+  EXPECT_EQ(got.report->segments, 3u);
+  EXPECT_EQ(got.txns.size(), static_cast<size_t>(last - 0x500000000));
 }
 
 TEST_F(UringTxnLogTest, ABatchBiggerThanASegmentExtendsIt) {
