@@ -284,11 +284,9 @@ void Storage::start_snapshot(Processor& processor, TxnLog& log, int64_t now_wall
 }
 
 void Storage::finish_snapshot() {
-  SnapshotResult result = snapshot_->result();
+  last_snapshot_ = snapshot_->result();
+  const SnapshotResult& result = last_snapshot_;
   ++snapshots_taken_;
-  last_snapshot_ms_ = result.duration_ms;
-  last_snapshot_nodes_ = result.node_count;
-  last_snapshot_bytes_ = result.bytes;
   RK_INFO("snapshot %s complete: %llu nodes, %llu bytes, %lld ms", result.path.c_str(),
           static_cast<unsigned long long>(result.node_count),
           static_cast<unsigned long long>(result.bytes), static_cast<long long>(result.duration_ms));
@@ -311,9 +309,9 @@ void Storage::metrics(std::vector<std::pair<std::string, std::string>>& out) con
   put("snapshots_taken", snapshots_taken_);
   put("snapshots_failed", snapshots_failed_);
   put("snapshot_in_progress", snapshot_ != nullptr ? 1 : 0);
-  put("last_snapshot_duration_ms", static_cast<uint64_t>(last_snapshot_ms_));
-  put("last_snapshot_nodes", last_snapshot_nodes_);
-  put("last_snapshot_bytes", last_snapshot_bytes_);
+  put("last_snapshot_duration_ms", static_cast<uint64_t>(last_snapshot_.duration_ms));
+  put("last_snapshot_nodes", last_snapshot_.node_count);
+  put("last_snapshot_bytes", last_snapshot_.bytes);
   out.emplace_back("last_snapshot_zxid", hex(last_snapshot_zxid_));
   out.emplace_back("txn_log_health", log_->health().is_ok() ? "ok" : log_->health().message());
   put("startup_recovery_ms", static_cast<uint64_t>(recovery_.duration_ms));

@@ -81,10 +81,8 @@ class Storage final : public TxnLog, public EngineChore {
   uint64_t txns_at_last_snapshot_ = 0;  // log stats batch_txns_total when the last one began
   uint64_t snapshots_taken_ = 0;
   uint64_t snapshots_failed_ = 0;
-  int64_t last_snapshot_ms_ = 0;
-  uint64_t last_snapshot_nodes_ = 0;
-  uint64_t last_snapshot_bytes_ = 0;
-  Zxid last_snapshot_zxid_ = 0;
+  SnapshotResult last_snapshot_;  // the last one that completed
+  Zxid last_snapshot_zxid_ = 0;   // the last one started
 };
 
 // Keeps the `retain_count` newest snapshots and the logs needed to replay from the oldest of

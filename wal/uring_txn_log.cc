@@ -129,15 +129,12 @@ void UringTxnLog::flush() {
   const unsigned slot = static_cast<unsigned>(chain_tail_++ % kChainsMax);
   Chain& chain = chains_[slot];
   RK_ASSERT(!chain.active);
+  chain.reset();
   seal_frames(forming_.frames, segment_.identity);
-  std::swap(forming_, chain.batch);
-  forming_.clear();
+  std::swap(forming_, chain.batch);  // forming_ takes the chain's empty, reserved buffer
   ++stats_.batch_count;
   stats_.batch_txns_total += chain.batch.txns;
   stats_.batch_txns_max = std::max(stats_.batch_txns_max, chain.batch.txns);
-  Batch batch = std::move(chain.batch);
-  chain = Chain{};
-  chain.batch = std::move(batch);
   chain.offset = segment_.next_offset;
   segment_.next_offset += chain.batch.frames.size();
   chain.dir_sync = segment_.dir_sync_pending;
@@ -160,12 +157,7 @@ void UringTxnLog::poll() {
     bool drained = std::all_of(chains_.begin(), chains_.end(),
                                [](const Chain& c) { return !c.active || c.cqes_pending == 0; });
     if (drained) {
-      for (Chain& chain : chains_) {
-        Batch batch = std::move(chain.batch);
-        batch.clear();
-        chain = Chain{};
-        chain.batch = std::move(batch);  // keeps its reserved buffer
-      }
+      for (Chain& chain : chains_) chain.reset();
       chain_head_ = chain_tail_;
       fail(failure_, /*sticky=*/true);
     }
@@ -324,9 +316,7 @@ void UringTxnLog::retire_chains() {
     Chain& chain = chains_[chain_head_ % kChainsMax];
     if (!chain.finished) return;
     durable_zxid_ = chain.batch.last_zxid;
-    chain.batch.clear();
-    chain.active = false;
-    chain.finished = false;
+    chain.reset();
     ++chain_head_;
   }
 }

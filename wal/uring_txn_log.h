@@ -93,6 +93,14 @@ class UringTxnLog final : public TxnLog {
     bool incomplete = false;  // short write or EAGAIN: resubmit the rest
     unsigned retries = 0;
     int64_t submit_us = 0;
+
+    // Back to unused; the batch buffer keeps its reserved capacity.
+    void reset() {
+      Batch kept = std::move(batch);
+      kept.clear();
+      *this = Chain{};
+      batch = std::move(kept);
+    }
   };
   // Concurrent fdatasyncs overlap in the device (measured: 4 in flight sync several times
   // more batches per second than 1 on a virtio disk), so a slow flush does not hold the

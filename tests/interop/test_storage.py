@@ -177,6 +177,9 @@ class StorageTest(unittest.TestCase):
             self.assertGreater(size, 0)
             int(name[4:], 16)  # named after its first zxid, in hex
         self.assertEqual(files(data_dir(server), "log."), [], "no log in dataDir when dataLogDir is set")
+        with open(server.log_path, errors="replace") as f:
+            self.assertIn("are on the same device", f.read(),
+                          "start-up warns that dataDir and dataLogDir share a device")
         mntr = server.four_letter("mntr")
         for key in ("zk_fsync_count", "zk_fsync_latency_avg_us", "zk_txn_log_batch_txns_avg",
                     "zk_txn_log_bytes_written", "zk_snapshots_taken"):
@@ -399,6 +402,10 @@ class StorageTest(unittest.TestCase):
 
     def full_disk_run(self, mount_point):
         server = self.start(storage_server(dataLogDir=mount_point + "/log"))
+        with open(server.log_path, errors="replace") as f:
+            start_log = f.read()
+        self.assertIn("dataLogDir %s/log is on tmpfs" % mount_point, start_log)
+        self.assertNotIn("are on the same device", start_log, "the tmpfs is a device of its own")
         filler = os.path.join(mount_point, "filler")
         client = connect(server)
         client.create("/full", b"")

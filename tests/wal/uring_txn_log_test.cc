@@ -160,6 +160,28 @@ TEST_F(UringTxnLogTest, AFailedChainAmongSeveralLeavesOnlyTheBatchesBeforeItDura
   for (Zxid z = 1; z <= durable; ++z) EXPECT_EQ(got.txns[z - 1], make_set_data(z));
 }
 
+TEST_F(UringTxnLogTest, FsyncsOverTheWarningThresholdAreCountedAsSlow) {
+  WalOptions quiet = options();
+  quiet.fsync_warning_threshold_ms = 60000;  // none of these fsyncs takes a minute
+  auto log = open_log(quiet);
+  ASSERT_NE(log, nullptr);
+  commit_batch(*log, 1, 3);
+  commit_batch(*log, 4, 6);
+  EXPECT_EQ(log->stats().fsync_count, 2u);
+  EXPECT_EQ(log->stats().slow_fsync_count, 0u);
+  log.reset();
+  TempDir other;
+  WalOptions strict = options();
+  strict.dir = other.path();
+  strict.fsync_warning_threshold_ms = -1;  // every fsync takes longer than that
+  log = open_log(strict);
+  ASSERT_NE(log, nullptr);
+  commit_batch(*log, 1, 3);
+  commit_batch(*log, 4, 6);
+  EXPECT_EQ(log->stats().slow_fsync_count, log->stats().fsync_count);
+  EXPECT_EQ(log->stats().fsync_count, 2u);
+}
+
 TEST_F(UringTxnLogTest, SwitchesSegmentsWhenFullWithExactSizesAndNames) {
   auto log = open_log(options());
   ASSERT_NE(log, nullptr);
