@@ -109,6 +109,7 @@ void Processor::commit(Zxid durable_zxid) {
     inflight.pop_front();
     impl_->apply_committed(flight);
   }
+  if (!impl_->sync_waiters_.empty()) impl_->drain_syncs();
 }
 
 void Processor::tick(int64_t now_wall_ms, int64_t now_mono_ms) {
@@ -117,6 +118,8 @@ void Processor::tick(int64_t now_wall_ms, int64_t now_mono_ms) {
   m.now_mono_ms_ = now_mono_ms;
   // Expiry and sweeps make txns: they wait while the log refuses writes.
   if (m.writes_refused_ != Err::kOk) return;
+  // In an ensemble only the leader expires sessions and sweeps containers.
+  if (!m.leader_duties()) return;
   for (SessionId id : m.sessions_.expire(now_mono_ms)) m.issue_close(id);
   if (now_mono_ms >= m.next_container_check_ms_) {
     m.sweep_containers();

@@ -42,7 +42,24 @@ class EngineOutput {
   virtual ~EngineOutput() = default;
   virtual void send(Outbound&& message) = 0;  // to the reactor that owns message.conn
   virtual void log(const Txn& txn) = 0;       // append to the txn log (zxids strictly rising)
+
+  // A learner of an ensemble (ReplicaRole::kLearner) hands these to its leader; a standalone
+  // engine or a leader never calls them.
+  virtual void forward_write(SessionId session, const std::vector<Id>& ids, const Request& request) {
+    (void)session, (void)ids, (void)request;
+  }
+  virtual void forward_session(SessionId session, int32_t timeout_ms) { (void)session, (void)timeout_ms; }
+  virtual void forward_sync(SessionId session, int32_t xid) { (void)session, (void)xid; }
 };
+
+// What the engine is in an ensemble (server/replica drives it):
+//   kStandalone  no ensemble: zxids count from the log, commits come from its durability.
+//   kLooking     no leader is serving: client connections are closed and new ones refused.
+//   kLeader      an established leader: writes become txns (zxids of its epoch), also the
+//                learners' forwarded ones; it expires sessions and sweeps containers.
+//   kLearner     a synchronized follower or observer: reads are local, writes, new sessions
+//                and syncs go to the leader; txns arrive through learn() and apply at commit().
+enum class ReplicaRole : uint8_t { kStandalone, kLooking, kLeader, kLearner };
 
 class DataTree;
 class SessionTable;
@@ -100,6 +117,34 @@ class Processor {
   void refuse_writes(Err err);
   void resume_writes();
   bool writes_refused() const;
+
+  // ---- Ensemble (see ReplicaRole). None of these is called on a standalone engine.
+  // Enters `role`. Leaving a serving role closes every client connection (clients reconnect
+  // to a serving member; sessions live on). A leader numbers its txns after `zxid_base`
+  // (its epoch << 32) and gives every session a fresh timeout from now, as a new leader's
+  // session tracker does.
+  void set_role(ReplicaRole role, Zxid zxid_base, int64_t now_mono_ms);
+  ReplicaRole role() const;
+  // Leader: a learner's client write, new session and session activity.
+  void handle_forwarded_write(SessionId session, std::vector<Id> ids, Request&& request,
+                              int64_t now_wall_ms, int64_t now_mono_ms);
+  void handle_forwarded_session(SessionId session, int32_t timeout_ms, int64_t now_wall_ms,
+                                int64_t now_mono_ms);
+  void touch_session(SessionId session, int32_t timeout_ms, int64_t now_mono_ms);
+  // Learner: a txn of the leader's history, logged and not yet committed; commit() applies
+  // it. A txn made from one of this member's forwarded requests answers that client.
+  void learn(Txn&& txn);
+  // Learner: the leader's answer to forward_sync: the sync completes once everything up to
+  // `zxid` is applied here.
+  void sync_reply(SessionId session, int32_t xid, Zxid zxid);
+  // Learner: sessions with client activity since the last call (id, timeout), for the leader.
+  void take_touched(std::vector<std::pair<SessionId, int32_t>>& out);
+  // Drops every uncommitted txn above `zxid` (the leader's TRUNC).
+  void truncate(Zxid zxid);
+  // Replaces the applied state with a leader's snapshot (SNAP); nothing uncommitted stays.
+  // Client connections must be gone (a member synchronizes while not serving).
+  void reset_state(DataTree&& tree, const std::vector<std::pair<SessionId, int32_t>>& sessions,
+                   Zxid zxid, int64_t now_mono_ms);
 
   Zxid last_logged_zxid() const;     // highest zxid handed to out.log()
   Zxid last_processed_zxid() const;  // highest zxid applied to the tree

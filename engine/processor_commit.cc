@@ -122,10 +122,13 @@ void Processor::Impl::drain(SessionId session) {
   if (it == locals_.end()) return;
   std::deque<Waiting>& fifo = it->second.fifo;  // drop_connection never erases locals_
   while (!fifo.empty() && fifo.front().kind != Waiting::Kind::kWrite) {
+    // A learner's sync answers once the leader's zxid it waits for is applied here.
+    const Waiting& head = fifo.front();
+    if (head.kind == Waiting::Kind::kSync && (head.zxid == 0 || head.zxid > last_processed_zxid_)) break;
     Waiting w = std::move(fifo.front());
     fifo.pop_front();
     Connection* conn = alive(w.conn);
-    if (w.kind == Waiting::Kind::kRead) {
+    if (w.kind == Waiting::Kind::kRead || w.kind == Waiting::Kind::kSync) {
       --outstanding_;
       if (conn == nullptr) continue;
       if (conn->stats.queued > 0) --conn->stats.queued;

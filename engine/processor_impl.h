@@ -42,15 +42,20 @@ struct Waiting {
     kWrite,  // a logged txn; its reply goes out when it commits
     kRead,   // a read that must not overtake the writes before it
     kReply,  // a ready answer held back to keep the order (auth during the handshake)
+    kSync,   // learner: a sync waiting until the leader's zxid (0 until it answers) applies
   };
   Kind kind = Kind::kRead;
-  Zxid zxid = 0;
+  Zxid zxid = 0;  // kWrite on a learner: 0 until the leader's txn for it arrives
   ConnRef conn;
   // Only a waiting read holds its request: behind a pointer, an entry stays small enough that
   // the FIFO's blocks hold many (a Request inline made every push a block allocation).
   std::unique_ptr<Request> request;
   std::vector<Outbound> replies;
   int64_t received_mono_ms = 0;
+  // A learner's forwarded write: what matches it to the leader's txn and shapes the reply.
+  int32_t xid = 0;
+  OpCode request_type = OpCode::kError;
+  bool has_read_only = false;
 };
 
 // Per-session state that lives only on this server (not replicated).
@@ -106,6 +111,16 @@ struct Processor::Impl {
   void abort_inflight(Err err);
   void refuse_write(Connection& conn, const Request& request);
 
+  // processor_replica.cc
+  void forward_write(Connection& conn, Request&& request);
+  SessionId forward_session(Connection& conn, const ConnectRequest& req);
+  void forward_sync(Connection& conn, Request&& request);
+  void close_all_connections();
+  void drain_syncs();
+  bool leader_duties() const {
+    return role_ == ReplicaRole::kStandalone || role_ == ReplicaRole::kLeader;
+  }
+
   // processor_reads.cc
   void run_read(Connection& conn, Request& request, int64_t received_mono_ms);
   Err read_op(Connection& conn, Request& request, Response& reply);
@@ -139,6 +154,12 @@ struct Processor::Impl {
   Err writes_refused_ = Err::kOk;
   // Sessions whose closeSession txn was aborted with the log: closed again on resume.
   std::vector<SessionId> closes_to_retry_;
+
+  ReplicaRole role_ = ReplicaRole::kStandalone;
+  // Learner: sessions with client activity since take_touched(), and sessions whose FIFO
+  // holds a sync.
+  std::unordered_map<SessionId, int32_t> touched_;
+  std::vector<SessionId> sync_waiters_;
 
   // Scratch, reused so the commit path does not allocate per txn.
   std::vector<TreeEvent> events_;

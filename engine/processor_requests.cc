@@ -72,6 +72,11 @@ void Processor::Impl::on_connect(Inbound& in) {
   const ConnectRequest& req = in.connect;
   ++stats_.packets_received;
   if (conns_.count(in.conn) != 0) return;  // one handshake per connection
+  // No leader serves: the client tries another member.
+  if (role_ == ReplicaRole::kLooking) {
+    send_close(in.conn);
+    return;
+  }
   // The client saw a newer state than ours: refuse it so it tries another server.
   if (req.last_zxid_seen > last_processed_zxid_) {
     send_close(in.conn);
@@ -99,7 +104,11 @@ void Processor::Impl::on_connect(Inbound& in) {
     send_close(in.conn);
     return;
   }
-  conn.session = req.session_id == 0 ? start_session(conn, req) : resume_session(conn, req);
+  if (req.session_id == 0) {
+    conn.session = role_ == ReplicaRole::kLearner ? forward_session(conn, req) : start_session(conn, req);
+  } else {
+    conn.session = resume_session(conn, req);
+  }
   conn.stats.session_id = conn.session;
   SessionLocal& local = locals_[conn.session];
   local.has_conn = true;
@@ -139,6 +148,7 @@ SessionId Processor::Impl::resume_session(Connection& conn, const ConnectRequest
   // The newly negotiated timeout governs from now on, as ZooKeeper touches with the
   // connection's timeout.
   sessions_.add(id, conn.stats.timeout_ms, now_mono_ms_);
+  if (role_ == ReplicaRole::kLearner) touched_[id] = conn.stats.timeout_ms;
   conn.ready = true;
   ConnectResponse ok{0, conn.stats.timeout_ms, id, SessionTable::password(id), false, req.has_read_only};
   out_.send(make_connect_reply(conn.ref, std::move(ok)));
@@ -204,6 +214,7 @@ void Processor::Impl::on_request(const ConnRef& ref, Request&& request) {
   }
   // A closing or expired session's requests are dropped (ZooKeeperServer.touch).
   if (!sessions_.touch(conn->session, now_mono_ms_)) return;
+  if (role_ == ReplicaRole::kLearner) touched_[conn->session] = conn->stats.timeout_ms;
   // ZooKeeper refuses a packet longer than jute.maxbuffer by closing the connection.
   if (exceeds_buffer(request)) {
     send_close(ref);
@@ -227,7 +238,15 @@ void Processor::Impl::on_request(const ConnRef& ref, Request&& request) {
       refuse_write(*conn, request);
       return;
     }
-    submit_write(*conn, std::move(request));
+    if (role_ == ReplicaRole::kLearner) {
+      forward_write(*conn, std::move(request));
+    } else {
+      submit_write(*conn, std::move(request));
+    }
+    return;
+  }
+  if (request.type == OpCode::kSync && role_ == ReplicaRole::kLearner) {
+    forward_sync(*conn, std::move(request));
     return;
   }
   SessionLocal& local = locals_[conn->session];

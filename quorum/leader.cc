@@ -241,4 +241,18 @@ Leader::Outcome Leader::on_tick() {
   return Outcome::kStay;
 }
 
+Leader::LearnerCounts Leader::learner_counts() const {
+  LearnerCounts counts;
+  for (const Learner& l : learners_) {
+    ++counts.learners;
+    if (l.stage != Stage::kSynced) continue;
+    if (l.voter) {
+      ++counts.synced_followers;
+    } else {
+      ++counts.synced_observers;
+    }
+  }
+  return counts;
+}
+
 }  // namespace rk::quorum

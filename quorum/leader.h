@@ -27,6 +27,14 @@ class Leader {
   Zxid next_zxid();
   void propose(std::vector<Txn> txns);
 
+  // For the four-letter words: learners connected, and those synchronized (voters, observers).
+  struct LearnerCounts {
+    size_t learners = 0;
+    size_t synced_followers = 0;
+    size_t synced_observers = 0;
+  };
+  LearnerCounts learner_counts() const;
+
  private:
   enum class Phase { kDiscovery, kEpochAcks, kNewLeaderAcks, kBroadcast };
   enum class Stage { kInfo, kEpochSent, kEpochAcked, kSyncing, kSynced };

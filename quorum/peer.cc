@@ -36,6 +36,10 @@ Epoch Peer::epoch() const {
   return core_.current_epoch;
 }
 
+Leader::LearnerCounts Peer::learner_counts() const {
+  return leader_ ? leader_->learner_counts() : Leader::LearnerCounts{};
+}
+
 bool Peer::serving() const {
   if (leader_) return leader_->established();
   if (follower_) return follower_->serving();

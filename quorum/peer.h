@@ -55,6 +55,9 @@ class Peer {
   Zxid durable_zxid() const { return core_.durable_zxid; }
   Zxid commit_zxid() const { return core_.commit_zxid; }
   bool serving() const;  // LOOKING: false; learner: synchronized; leader: established
+  // Leader only (zeros otherwise): its learners, for the four-letter words.
+  Leader::LearnerCounts learner_counts() const;
+  size_t quorum_size() const { return ensemble_.quorum(); }
 
  private:
   void look();

@@ -15,11 +15,28 @@
 
 namespace rk::testing {
 
+struct ForwardedWrite {
+  SessionId session = 0;
+  std::vector<Id> ids;
+  Request request;
+};
+
 struct RecordingOutput final : EngineOutput {
   std::vector<Outbound> sent;
   std::vector<Txn> logged;
+  // What a learner hands its leader.
+  std::vector<ForwardedWrite> forwarded;
+  std::vector<std::pair<SessionId, int32_t>> forwarded_sessions;  // id, timeout
+  std::vector<std::pair<SessionId, int32_t>> forwarded_syncs;     // session, xid
   void send(Outbound&& message) override { sent.push_back(std::move(message)); }
   void log(const Txn& txn) override { logged.push_back(txn); }
+  void forward_write(SessionId session, const std::vector<Id>& ids, const Request& request) override {
+    forwarded.push_back(ForwardedWrite{session, ids, request});
+  }
+  void forward_session(SessionId session, int32_t timeout_ms) override {
+    forwarded_sessions.emplace_back(session, timeout_ms);
+  }
+  void forward_sync(SessionId session, int32_t xid) override { forwarded_syncs.emplace_back(session, xid); }
 };
 
 struct Client {
