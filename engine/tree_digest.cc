@@ -64,6 +64,9 @@ uint64_t digest_with_acl(std::string_view path, const Node& node, uint64_t acl_s
   }
   // Same bytes, same hash, without copying a large node.
   XXH3_state_t state;
+  // A stack state must be initialized before a seeded reset: that reset keeps the secret
+  // derived for a seed equal to the stale one it finds, and stack garbage can match.
+  XXH3_INITSTATE(&state);
   XXH3_64bits_reset_withSeed(&state, acl_seed);
   XXH3_64bits_update(&state, lengths, sizeof(lengths));
   XXH3_64bits_update(&state, path.data(), path.size());
