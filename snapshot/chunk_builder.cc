@@ -1,7 +1,10 @@
 // Chunk payloads: header, sessions, nodes, footer.
 #include "snapshot/chunk_builder.h"
 
+#include <algorithm>
+
 #include "base/assert.h"
+#include "engine/tree_digest.h"
 #include "snapshot/format.h"
 
 namespace rk {
@@ -32,6 +35,17 @@ flatbuffers::DetachedBuffer build_sessions_chunk(uint32_t seq,
   for (const auto& [id, timeout_ms] : sessions) items.emplace_back(id, timeout_ms);
   auto body = snapfb::CreateSessions(b, b.CreateVectorOfStructs(items));
   return finish(b, seq, snapfb::Body::Sessions, body);
+}
+
+std::vector<flatbuffers::DetachedBuffer> build_sessions_chunks(
+    uint32_t& next_seq, const std::vector<std::pair<SessionId, int32_t>>& sessions) {
+  std::vector<flatbuffers::DetachedBuffer> chunks;
+  for (size_t begin = 0; begin < sessions.size(); begin += kSessionsPerChunkMax) {
+    const size_t end = std::min(sessions.size(), begin + kSessionsPerChunkMax);
+    const std::vector<std::pair<SessionId, int32_t>> slice(sessions.begin() + begin, sessions.begin() + end);
+    chunks.push_back(build_sessions_chunk(next_seq++, slice));
+  }
+  return chunks;
 }
 
 flatbuffers::DetachedBuffer build_footer_chunk(uint32_t seq, uint64_t node_count, Zxid start_zxid, Zxid end_zxid,
@@ -69,6 +83,8 @@ void NodeChunkBuilder::add(std::string_view path, const Node& node) {
   snapfb::NodeStat stat(s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner, s.version, s.cversion,
                         s.aversion);
   nodes_.push_back(snapfb::CreateNode(builder_, path_offset, data, node.data_is_null, acl, &stat));
+  digest_ += node_digest(path, node);
+  ++node_count_;
 }
 
 flatbuffers::DetachedBuffer NodeChunkBuilder::seal(uint32_t seq) {

@@ -17,11 +17,16 @@ namespace rk {
 flatbuffers::DetachedBuffer build_header_chunk(uint32_t seq, Zxid start_zxid, int64_t time_ms);
 flatbuffers::DetachedBuffer build_sessions_chunk(uint32_t seq,
                                                  const std::vector<std::pair<SessionId, int32_t>>& sessions);
+// Every session, in as many chunks as kSessionsPerChunkMax calls for (none when there is no
+// session), numbered from `next_seq` on; `next_seq` advances past them.
+std::vector<flatbuffers::DetachedBuffer> build_sessions_chunks(
+    uint32_t& next_seq, const std::vector<std::pair<SessionId, int32_t>>& sessions);
 flatbuffers::DetachedBuffer build_footer_chunk(uint32_t seq, uint64_t node_count, Zxid start_zxid, Zxid end_zxid,
                                                uint64_t digest);
 
-// Accumulates nodes into one Nodes chunk until it reaches its target size. Owned by
-// SnapshotWriter on the engine thread.
+// Accumulates nodes into one Nodes chunk until it reaches its target size, and counts and
+// digests every node added across chunks, for the footer. Owned by whoever serializes a tree
+// (SnapshotWriter on the engine thread, encode_image).
 class NodeChunkBuilder {
  public:
   explicit NodeChunkBuilder(size_t chunk_bytes);
@@ -32,10 +37,16 @@ class NodeChunkBuilder {
   // The finished chunk; the builder starts the next one.
   flatbuffers::DetachedBuffer seal(uint32_t seq);
 
+  // Over every node added so far, in whichever chunk: the footer's node count and digest.
+  uint64_t node_count() const { return node_count_; }
+  uint64_t digest() const { return digest_; }
+
  private:
   uint32_t acl_index(const AclRef& acl);
 
   size_t chunk_bytes_;
+  uint64_t node_count_ = 0;
+  uint64_t digest_ = 0;  // tree_digest of the nodes added
   flatbuffers::FlatBufferBuilder builder_;
   std::vector<flatbuffers::Offset<snapfb::Node>> nodes_;
   std::vector<flatbuffers::Offset<snapfb::Acl>> acls_;

@@ -2,9 +2,6 @@
 // nodes built and digested, handed over in file order through a bounded queue.
 #include "snapshot/chunk_decoder.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <memory>
@@ -164,11 +161,12 @@ std::string ChunkChecker::check_footer(const snapfb::Footer* f) {
 
 // Reads and verifies the frame at `offset` into `payload` (grown as needed); its length in
 // `length`. An empty string on success.
-std::string read_frame(int fd, uint64_t size, uint64_t offset, std::unique_ptr<uint8_t[]>& payload,
+std::string read_frame(const SnapshotSource& source, uint64_t offset, std::unique_ptr<uint8_t[]>& payload,
                        size_t& capacity, uint32_t& length) {
   uint8_t header_bytes[kFrameHeaderBytes];
+  const uint64_t size = source.size();
   if (size - offset < kFrameHeaderBytes) return "truncated frame header";
-  if (!read_exact(fd, header_bytes, kFrameHeaderBytes, offset)) return "read failed";
+  if (!source.read(header_bytes, kFrameHeaderBytes, offset)) return "read failed";
   FrameHeader header = decode_frame_header(header_bytes);
   if (header.length == 0 || header.length > kFramePayloadBytesMax) {
     return "bad frame length " + std::to_string(header.length);
@@ -178,7 +176,7 @@ std::string read_frame(int fd, uint64_t size, uint64_t offset, std::unique_ptr<u
     capacity = std::max<size_t>(header.length, capacity * 2);
     payload.reset(new uint8_t[capacity]);  // new[] alignment suits flatbuffers
   }
-  if (!read_exact(fd, payload.get(), header.length, offset + kFrameHeaderBytes)) return "read failed";
+  if (!source.read(payload.get(), header.length, offset + kFrameHeaderBytes)) return "read failed";
   if (frame_checksum(payload.get(), header.length) != header.checksum) return "checksum mismatch";
   flatbuffers::Verifier verifier(payload.get(), header.length, 64, header.length / 4 + 16);
   if (!snapfb::VerifyChunkBuffer(verifier)) return "malformed chunk";
@@ -188,17 +186,17 @@ std::string read_frame(int fd, uint64_t size, uint64_t offset, std::unique_ptr<u
 
 }  // namespace
 
-void decode_snapshot(int fd, uint64_t size, DecodedChunkQueue& queue, SnapshotSummary& summary) {
-  ::posix_fadvise(fd, 0, static_cast<off_t>(size), POSIX_FADV_SEQUENTIAL);
+void decode_snapshot(const SnapshotSource& source, DecodedChunkQueue& queue, SnapshotSummary& summary) {
+  source.advise_sequential();
   ChunkChecker checker(summary);
   std::unique_ptr<uint8_t[]> payload;
   size_t capacity = 0;
   uint64_t offset = 0;
-  while (offset < size) {
+  while (offset < source.size()) {
     DecodedChunk chunk;
     chunk.offset = offset;
     uint32_t length = 0;
-    chunk.error = read_frame(fd, size, offset, payload, capacity, length);
+    chunk.error = read_frame(source, offset, payload, capacity, length);
     if (chunk.error.empty()) chunk.error = checker.check(*snapfb::GetChunk(payload.get()), chunk.nodes);
     chunk.last = !chunk.error.empty();
     const bool last = chunk.last;

@@ -1,4 +1,4 @@
-// Decoding a snapshot file off the inserting thread: frames checked (checksum, flatbuffers
+// Decoding a snapshot off the inserting thread: frames checked (checksum, flatbuffers
 // verifier), chunks checked for order, nodes turned into ready-to-insert Nodes and digested
 // for the footer's check. What is left for the tree is the insertion itself.
 #pragma once
@@ -60,9 +60,11 @@ class DecodedChunkQueue {
   bool closed_ = false;              // guarded by mutex_
 };
 
-// Reads the frames of an open snapshot file of `size` bytes and pushes them, decoded, to
+class SnapshotSource;
+
+// Reads the frames of a snapshot (a file or bytes in memory) and pushes them, decoded, to
 // `queue`; the last chunk pushed has `last` set. Runs on its own thread; `summary` is written
 // there and may be read once the last chunk has been popped.
-void decode_snapshot(int fd, uint64_t size, DecodedChunkQueue& queue, SnapshotSummary& summary);
+void decode_snapshot(const SnapshotSource& source, DecodedChunkQueue& queue, SnapshotSummary& summary);
 
 }  // namespace rk

@@ -1,6 +1,7 @@
-// Frame headers, checksums, snapshot file names and exact reads.
+// Frame headers, checksums, snapshot file names and exact reads from a file or memory.
 #include "snapshot/format.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #define XXH_STATIC_LINKING_ONLY  // XXH64_state_t on the stack
@@ -75,10 +76,15 @@ std::optional<Zxid> parse_snapshot_file_name(std::string_view name) {
   return static_cast<Zxid>(v);
 }
 
-bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
+bool SnapshotSource::read(void* buf, size_t n, uint64_t offset) const {
+  if (offset > size_ || n > size_ - offset) return false;
   auto* at = static_cast<uint8_t*>(buf);
+  if (fd_ < 0) {
+    std::memcpy(at, bytes_.data() + offset, n);
+    return true;
+  }
   while (n > 0) {
-    ssize_t got = ::pread(fd, at, n, static_cast<off_t>(offset));
+    ssize_t got = ::pread(fd_, at, n, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) return false;
     at += got;
@@ -86,6 +92,10 @@ bool read_exact(int fd, void* buf, size_t n, uint64_t offset) {
     offset += static_cast<uint64_t>(got);
   }
   return true;
+}
+
+void SnapshotSource::advise_sequential() const {
+  if (fd_ >= 0) ::posix_fadvise(fd_, 0, static_cast<off_t>(size_), POSIX_FADV_SEQUENTIAL);
 }
 
 }  // namespace rk

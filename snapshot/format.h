@@ -38,7 +38,25 @@ std::string snapshot_file_name(Zxid zxid);
 // names that are not exactly what snapshot_file_name writes).
 std::optional<Zxid> parse_snapshot_file_name(std::string_view name);
 
-// pread until `n` bytes at `offset` are in `buf`; false on an error or end of file.
-bool read_exact(int fd, void* buf, size_t n, uint64_t offset);
+// Where a snapshot's bytes are read from: an open file, or bytes already in memory (an image
+// a leader sent). Holds neither: the fd or the bytes outlive it.
+class SnapshotSource {
+ public:
+  static SnapshotSource file(int fd, uint64_t size) { return SnapshotSource(fd, {}, size); }
+  static SnapshotSource memory(std::string_view bytes) { return SnapshotSource(-1, bytes, bytes.size()); }
+
+  uint64_t size() const { return size_; }
+  // Exactly `n` bytes at `offset` into `buf`; false on a read error or past the end.
+  bool read(void* buf, size_t n, uint64_t offset) const;
+  // The bytes will be read front to back once (a hint to the kernel for a file).
+  void advise_sequential() const;
+
+ private:
+  SnapshotSource(int fd, std::string_view bytes, uint64_t size) : fd_(fd), bytes_(bytes), size_(size) {}
+
+  int fd_;                  // -1: the bytes are in memory
+  std::string_view bytes_;
+  uint64_t size_;
+};
 
 }  // namespace rk

@@ -1,4 +1,4 @@
-// Reading snapshot files: a decoding thread verifies and builds the nodes (snapshot/
+// Reading snapshots (files, or bytes in memory): a decoding thread verifies and builds the nodes (snapshot/
 // chunk_decoder.h), this one inserts them into a DataTree; and picking the newest good
 // snapshot at start-up.
 #include "snapshot/reader.h"
@@ -108,13 +108,14 @@ std::string insert_chunks(DecodedChunkQueue& queue, const SnapshotSummary& summa
 // The footer's node count, found by hopping over the frame headers to the last frame: room
 // to reserve before the nodes arrive. Only a hint: when the frames or the footer do not read
 // back, a guess from the file size; the full read that follows reports any defect.
-uint64_t expected_node_count(int fd, uint64_t size) {
+uint64_t expected_node_count(const SnapshotSource& source) {
+  const uint64_t size = source.size();
   const uint64_t guess = size / 100;  // about 100 bytes of file per node
   uint64_t offset = 0, last = 0;
   FrameHeader header;
   while (size - offset >= kFrameHeaderBytes) {
     uint8_t bytes[kFrameHeaderBytes];
-    if (!read_exact(fd, bytes, kFrameHeaderBytes, offset)) return guess;
+    if (!source.read(bytes, kFrameHeaderBytes, offset)) return guess;
     header = decode_frame_header(bytes);
     if (header.length == 0 || header.length > size - offset - kFrameHeaderBytes) return guess;
     last = offset;
@@ -122,7 +123,7 @@ uint64_t expected_node_count(int fd, uint64_t size) {
   }
   if (offset != size || header.length > 4096) return guess;  // a footer is a few dozen bytes
   alignas(8) uint8_t payload[4096];
-  if (!read_exact(fd, payload, header.length, last + kFrameHeaderBytes)) return guess;
+  if (!source.read(payload, header.length, last + kFrameHeaderBytes)) return guess;
   if (frame_checksum(payload, header.length) != header.checksum) return guess;
   flatbuffers::Verifier verifier(payload, header.length);
   if (!snapfb::VerifyChunkBuffer(verifier)) return guess;
@@ -133,6 +134,32 @@ uint64_t expected_node_count(int fd, uint64_t size) {
 
 }  // namespace
 
+Result<LoadedSnapshot> read_snapshot(const SnapshotSource& source, const std::string& name,
+                                     bool extended_types_enabled) {
+  DecodedChunkQueue queue(kDecodedChunksMax);
+  SnapshotSummary summary;
+  // The decoding thread verifies and builds nodes while this one only inserts them.
+  std::thread decoder([&source, &queue, &summary] {
+    pthread_setname_np(pthread_self(), "rk-snap-decode");
+    decode_snapshot(source, queue, summary);
+  });
+  LoadedSnapshot out;
+  out.path = name;
+  out.tree = DataTree(extended_types_enabled);
+  out.tree.reserve(static_cast<size_t>(expected_node_count(source)) + 16);
+  std::string error = insert_chunks(queue, summary, out.tree, name);
+  queue.close();
+  decoder.join();
+  if (!error.empty()) return Status::error(std::move(error));
+  out.start_zxid = summary.start_zxid;
+  out.end_zxid = summary.end_zxid;
+  out.time_ms = summary.time_ms;
+  out.node_count = summary.node_count;
+  out.digest = summary.digest;
+  out.sessions = std::move(summary.sessions);
+  return out;
+}
+
 Result<LoadedSnapshot> read_snapshot(const std::string& path, bool extended_types_enabled) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::error(path + ": " + std::strerror(errno));
@@ -142,30 +169,10 @@ Result<LoadedSnapshot> read_snapshot(const std::string& path, bool extended_type
     ::close(fd);
     return Status::error(path + ": " + std::strerror(err));
   }
-  const auto size = static_cast<uint64_t>(st.st_size);
-  DecodedChunkQueue queue(kDecodedChunksMax);
-  SnapshotSummary summary;
-  // The decoding thread verifies and builds nodes while this one only inserts them.
-  std::thread decoder([fd, size, &queue, &summary] {
-    pthread_setname_np(pthread_self(), "rk-snap-decode");
-    decode_snapshot(fd, size, queue, summary);
-  });
-  LoadedSnapshot out;
-  out.path = path;
-  out.tree = DataTree(extended_types_enabled);
-  out.tree.reserve(static_cast<size_t>(expected_node_count(fd, size)) + 16);
-  std::string error = insert_chunks(queue, summary, out.tree, path);
-  queue.close();
-  decoder.join();
+  Result<LoadedSnapshot> loaded =
+      read_snapshot(SnapshotSource::file(fd, static_cast<uint64_t>(st.st_size)), path, extended_types_enabled);
   ::close(fd);
-  if (!error.empty()) return Status::error(std::move(error));
-  out.start_zxid = summary.start_zxid;
-  out.end_zxid = summary.end_zxid;
-  out.time_ms = summary.time_ms;
-  out.node_count = summary.node_count;
-  out.digest = summary.digest;
-  out.sessions = std::move(summary.sessions);
-  return out;
+  return loaded;
 }
 
 std::vector<std::pair<Zxid, std::string>> list_snapshots(const std::string& dir) {

@@ -30,6 +30,12 @@ struct LoadedSnapshot {
 // owners are TTL nodes).
 Result<LoadedSnapshot> read_snapshot(const std::string& path, bool extended_types_enabled = false);
 
+class SnapshotSource;
+// The same verification of a snapshot from any source (snapshot/format.h); `name` stands for
+// the file in messages and LoadedSnapshot::path.
+Result<LoadedSnapshot> read_snapshot(const SnapshotSource& source, const std::string& name,
+                                     bool extended_types_enabled);
+
 // Final snapshot files in `dir` as (start zxid, path), oldest first. Temp files and other
 // names are left out; a missing directory has none.
 std::vector<std::pair<Zxid, std::string>> list_snapshots(const std::string& dir);

@@ -1,7 +1,6 @@
 // The engine-thread half of a snapshot: walk, build chunks, hand them over.
 #include "snapshot/writer.h"
 
-#include "engine/tree_digest.h"
 #include "snapshot/format.h"
 
 namespace rk {
@@ -22,15 +21,11 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::start(const SnapshotOpti
   std::unique_ptr<SnapshotWriter> w(new SnapshotWriter(options, start_zxid));
   w->outbox_.push_back(SnapshotChunk{build_header_chunk(w->next_seq_++, start_zxid, now_wall_ms)});
   // Sessions are few next to nodes: copy them now, in chunks of bounded size.
-  std::vector<std::pair<SessionId, int32_t>> batch;
-  for (const Session& s : sessions.all()) {
-    batch.emplace_back(s.id, s.timeout_ms);
-    if (batch.size() == kSessionsPerChunkMax) {
-      w->outbox_.push_back(SnapshotChunk{build_sessions_chunk(w->next_seq_++, batch)});
-      batch.clear();
-    }
+  std::vector<std::pair<SessionId, int32_t>> copied;
+  for (const Session& s : sessions.all()) copied.emplace_back(s.id, s.timeout_ms);
+  for (flatbuffers::DetachedBuffer& chunk : build_sessions_chunks(w->next_seq_, copied)) {
+    w->outbox_.push_back(SnapshotChunk{std::move(chunk)});
   }
-  if (!batch.empty()) w->outbox_.push_back(SnapshotChunk{build_sessions_chunk(w->next_seq_++, batch)});
   Status started = w->file_->start();
   if (!started) return started;
   return w;
@@ -55,8 +50,6 @@ void SnapshotWriter::step(const DataTree& tree, size_t node_budget, Zxid applied
       break;
     }
     chunk_.add(path_, *node);
-    digest_ += node_digest(path_, *node);
-    ++node_count_;
     if (chunk_.full()) {
       outbox_.push_back(SnapshotChunk{chunk_.seal(next_seq_++)});
       // Build no further than one sealed chunk ahead of the file thread.
@@ -70,7 +63,8 @@ void SnapshotWriter::end_walk(Zxid applied_zxid) {
   walk_done_ = true;
   end_zxid_ = applied_zxid;
   if (!chunk_.empty()) outbox_.push_back(SnapshotChunk{chunk_.seal(next_seq_++)});
-  SnapshotChunk footer{build_footer_chunk(next_seq_++, node_count_, start_zxid_, applied_zxid, digest_)};
+  SnapshotChunk footer{build_footer_chunk(next_seq_++, chunk_.node_count(), start_zxid_, applied_zxid,
+                                                 chunk_.digest())};
   footer.last = true;
   outbox_.push_back(std::move(footer));
 }
@@ -81,7 +75,7 @@ SnapshotResult SnapshotWriter::result() const {
   r.path = file.path;
   r.bytes = file.bytes;
   r.duration_ms = file.duration_ms;
-  r.node_count = node_count_;
+  r.node_count = chunk_.node_count();
   r.start_zxid = start_zxid_;
   r.end_zxid = end_zxid_;
   return r;

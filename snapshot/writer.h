@@ -57,7 +57,7 @@ class SnapshotWriter {
   // Meaningful once done(): ok, or why it failed (the temp file is gone).
   const Status& status() const { return file_->status(); }
   SnapshotResult result() const;  // once done() with an ok status
-  uint64_t nodes_written() const { return node_count_; }
+  uint64_t nodes_written() const { return chunk_.node_count(); }
 
  private:
   SnapshotWriter(const SnapshotOptions& options, Zxid start_zxid);
@@ -71,8 +71,6 @@ class SnapshotWriter {
   NodeChunkBuilder chunk_;
   std::deque<SnapshotChunk> outbox_;  // sealed, not yet accepted by the file thread
   uint32_t next_seq_ = 0;
-  uint64_t node_count_ = 0;
-  uint64_t digest_ = 0;
   bool walk_done_ = false;
   std::string path_;  // scratch for the cursor
 };
