@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "engine/txn_codec.h"
+#include "wal/install.h"
 #include "wal/record.h"
 #include "wal/segment.h"
 
@@ -109,6 +110,8 @@ Result<LogRecoveryReport> recover_log(const std::string& dir, Zxid after_zxid,
   struct stat dir_stat {};
   if (stat(dir.c_str(), &dir_stat) != 0 && errno == ENOENT) return report;
   if (Status st = remove_file(dir + "/" + std::string(kPreallocSegmentName)); !st) return st;
+  // A log install a crash interrupted decides which segments there are: finish it first.
+  if (Status st = finish_install(dir); !st) return st;
   Result<std::vector<SegmentFile>> segments = list_segments(dir);
   if (!segments) return segments.status();
   const std::function<void(Txn&&)> replay = [&](Txn&& txn) {
@@ -152,30 +155,36 @@ Result<LogRecoveryReport> recover_log(const std::string& dir, Zxid after_zxid,
 Status truncate_log_after(const std::string& dir, Zxid zxid) {
   Result<std::vector<SegmentFile>> segments = list_segments(dir);
   if (!segments) return segments.status();
-  for (const SegmentFile& segment : *segments) {
-    if (segment.first_zxid > zxid) {
-      RK_INFO("txn log: removing %s (above zxid 0x%llx)", segment.path.c_str(),
-              static_cast<unsigned long long>(zxid));
-      if (Status st = remove_file(segment.path); !st) return st;
-      continue;
-    }
-    Result<std::string> image = read_file(segment.path);
-    if (!image) return image.status();
-    size_t offset = 0;
-    while (true) {
-      FrameRead frame = read_frame(*image, offset, segment.first_zxid);
-      Result<Txn> txn = frame.kind == FrameRead::Kind::kRecord ? decode_txn(frame.payload)
-                                                                : Status::error("end");
-      if (!txn || txn->zxid > zxid) break;
-      offset = frame.next_offset;
-    }
-    if (offset < image->size() && !all_zero(std::string_view(*image).substr(offset))) {
-      RK_INFO("txn log: truncating %s at offset %zu (records above zxid 0x%llx)",
-              segment.path.c_str(), offset, static_cast<unsigned long long>(zxid));
-      if (Status st = truncate_file(segment.path, offset); !st) return st;
-    }
+  // Newest first, each removal durable before the next and before the cut below: a crash
+  // midway leaves the log a prefix of itself, never with a hole.
+  while (!segments->empty() && segments->back().first_zxid > zxid) {
+    const SegmentFile& segment = segments->back();
+    RK_INFO("txn log: removing %s (above zxid 0x%llx)", segment.path.c_str(),
+            static_cast<unsigned long long>(zxid));
+    if (Status st = remove_file(segment.path); !st) return st;
+    if (Status st = fsync_dir(dir); !st) return st;
+    segments->pop_back();
   }
-  return fsync_dir(dir);
+  if (segments->empty()) return Status::ok();
+  // Only the newest segment left can hold records above zxid: each segment's records lie
+  // below the next one's first zxid.
+  const SegmentFile& segment = segments->back();
+  Result<std::string> image = read_file(segment.path);
+  if (!image) return image.status();
+  size_t offset = 0;
+  while (true) {
+    FrameRead frame = read_frame(*image, offset, segment.first_zxid);
+    Result<Txn> txn = frame.kind == FrameRead::Kind::kRecord ? decode_txn(frame.payload)
+                                                              : Status::error("end");
+    if (!txn || txn->zxid > zxid) break;
+    offset = frame.next_offset;
+  }
+  if (offset < image->size() && !all_zero(std::string_view(*image).substr(offset))) {
+    RK_INFO("txn log: truncating %s at offset %zu (records above zxid 0x%llx)",
+            segment.path.c_str(), offset, static_cast<unsigned long long>(zxid));
+    if (Status st = truncate_file(segment.path, offset); !st) return st;
+  }
+  return Status::ok();
 }
 
 }  // namespace rk

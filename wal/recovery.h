@@ -32,12 +32,14 @@ struct LogRecoveryReport {
 // after_zxid + 1 (earlier ones hold nothing to replay), and passes each valid txn with zxid > after_zxid
 // to on_txn, in order. A torn tail is cut on disk and reported; corruption in the middle or
 // zxids that do not rise is an error naming the file and offset (on_txn may have seen a
-// prefix by then). A missing dir is an empty log. Leftover preallocated temp files are removed.
+// prefix by then). A missing dir is an empty log. Leftover preallocated temp files are removed,
+// and a log install a crash interrupted is finished first (wal/install.h).
 Result<LogRecoveryReport> recover_log(const std::string& dir, Zxid after_zxid,
                                       const std::function<void(Txn&&)>& on_txn);
 
-// Cuts every record above zxid: segments wholly above it are removed, the one holding it is
-// truncated after it. Run after recover_log.
+// Cuts every record above zxid: segments wholly above it are removed (newest first), the one
+// holding it is truncated after it. A crash midway leaves a prefix of the log. Run after
+// recover_log.
 Status truncate_log_after(const std::string& dir, Zxid zxid);
 
 }  // namespace rk

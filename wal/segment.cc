@@ -98,6 +98,28 @@ Result<std::string> read_file(const std::string& path) {
   return bytes;
 }
 
+Status write_file(const std::string& path, std::string_view bytes) {
+  FdCloser fd{open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  if (fd.fd < 0) return errno_status("cannot create", path, errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd.fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_status("cannot write", path, errno);
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd.fd) != 0) return errno_status("cannot fsync", path, errno);
+  return Status::ok();
+}
+
+Status replace_file(const std::string& dir, const std::string& name, std::string_view bytes) {
+  const std::string path = dir + "/" + name;
+  const std::string temp = path + ".tmp";
+  if (Status st = write_file(temp, bytes); !st) return st;
+  if (rename(temp.c_str(), path.c_str()) != 0) return errno_status("cannot rename", temp, errno);
+  return fsync_dir(dir);
+}
+
 Status truncate_file(const std::string& path, uint64_t bytes) {
   FdCloser fd{open(path.c_str(), O_WRONLY | O_CLOEXEC)};
   if (fd.fd < 0) return errno_status("cannot open", path, errno);

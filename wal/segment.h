@@ -38,6 +38,12 @@ Status errno_status(const std::string& what, const std::string& path, int err);
 Status fsync_dir(const std::string& dir);
 // Reads a whole file.
 Result<std::string> read_file(const std::string& path);
+// Creates (or empties) a file, writes `bytes` into it and fsyncs it.
+Status write_file(const std::string& path, std::string_view bytes);
+// Replaces dir/name with `bytes`, atomically and durably: written to dir/name.tmp, fsynced,
+// renamed over dir/name, the directory fsynced. A crash leaves the old file or the new one
+// (and perhaps the temp file, which the next replace overwrites).
+Status replace_file(const std::string& dir, const std::string& name, std::string_view bytes);
 // Cuts a file to `bytes` and fsyncs it.
 Status truncate_file(const std::string& path, uint64_t bytes);
 // Removes a file; a file already gone is fine.
