@@ -1,4 +1,5 @@
-// Storage: directory checks, start-up recovery, snapshot scheduling and storage metrics.
+// Storage: directory checks, start-up recovery, snapshot scheduling, a member's TRUNC and SNAP,
+// and storage metrics.
 #include "server/storage.h"
 
 #include <linux/magic.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <thread>
@@ -17,9 +19,16 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "engine/data_tree.h"
+#include "engine/session_table.h"
+#include "quorum/peer.h"
+#include "server/member_state.h"
+#include "snapshot/format.h"
+#include "snapshot/image.h"
 #include "snapshot/reader.h"
+#include "wal/install.h"
 #include "wal/purge.h"
 #include "wal/recovery.h"
+#include "wal/segment.h"
 
 namespace rk {
 namespace {
@@ -76,7 +85,7 @@ void remove_stale_snapshot_temps(const std::string& dir) {
 struct EarlyLog {
   Zxid after_zxid = 0;
   std::vector<Txn> txns;  // zxid > after_zxid, in log order
-  Zxid last_zxid = 0;     // the last zxid once they are replayed over that snapshot
+  Zxid last_zxid = 0;     // the last zxid logged after that snapshot (or its zxid)
   Status status;          // why reading or opening the log failed
   std::unique_ptr<UringTxnLog> log;
 };
@@ -166,69 +175,216 @@ Result<std::unique_ptr<Storage>> Storage::open(const ServerConfig& config) {
   return std::unique_ptr<Storage>(new Storage(config));
 }
 
-Status Storage::recover(Processor& processor, int wake_fd) {
-  int64_t started_ms = mono_ms();
-  wake_fd_ = wake_fd;
+Status Storage::load(Processor& processor, const std::function<void(Txn&&)>& on_txn) {
   remove_stale_snapshot_temps(config_.data_dir);
   // The log is read, and its first segment prepared, while the snapshot loads: both take
   // seconds with a large tree, and only the replay itself needs the loaded tree.
   EarlyLog early;
   std::vector<std::pair<Zxid, std::string>> snapshots = list_snapshots(config_.data_dir);
   early.after_zxid = snapshots.empty() ? 0 : snapshots.back().first;
-  std::thread log_thread([this, wake_fd, &early] { open_log_early(wal_options(config_, wake_fd), early); });
+  std::thread log_thread([this, &early] { open_log_early(wal_options(config_, wake_fd_), early); });
   auto snapshot = load_newest_snapshot(config_.data_dir, config_.extended_types_enabled);
   log_thread.join();
   if (!snapshot) return snapshot.status();
-  Zxid snapshot_end_zxid = 0;
   if (snapshot->has_value()) {
     LoadedSnapshot& loaded = **snapshot;
     recovery_.from_snapshot = true;
     recovery_.snapshot_path = loaded.path;
     recovery_.snapshot_zxid = loaded.start_zxid;
+    recovery_.snapshot_end_zxid = loaded.end_zxid;
     recovery_.snapshot_nodes = loaded.node_count;
-    snapshot_end_zxid = loaded.end_zxid;
     processor.restore(std::move(loaded.tree), loaded.sessions, loaded.start_zxid, mono_ms());
     snapshot->reset();
   }
-  uint64_t replayed = 0;
-  Zxid first_replayed = 0;
+  Zxid first_logged = 0;
+  recovery_.last_zxid = recovery_.snapshot_zxid;
+  auto take = [&](Txn&& txn) {
+    if (recovery_.log_txns++ == 0) first_logged = txn.zxid;
+    recovery_.last_zxid = txn.zxid;
+    on_txn(std::move(txn));
+  };
   if (recovery_.snapshot_zxid == early.after_zxid) {
     if (!early.status) return early.status;
-    if (!early.txns.empty()) first_replayed = early.txns.front().zxid;
-    for (const Txn& txn : early.txns) processor.replay(txn);
-    replayed = early.txns.size();
-    RK_ASSERT(processor.last_processed_zxid() == early.last_zxid);
+    for (Txn& txn : early.txns) take(std::move(txn));
+    early.txns.clear();
   } else {
     // The newest snapshot was damaged and an older one loaded: the log read ahead started
     // too late. Read it again from the older zxid, as a start without read-ahead does.
     early.log.reset();
-    auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, [&](Txn&& txn) {
-      if (replayed++ == 0) first_replayed = txn.zxid;
-      processor.replay(txn);
-    });
+    auto log_report = recover_log(config_.data_log_dir, recovery_.snapshot_zxid, take);
     if (!log_report) return log_report.status();
   }
-  recovery_.log_txns = replayed;
-  recovery_.last_zxid = processor.last_processed_zxid();
-  if (Status gap = check_continuity(recovery_.snapshot_zxid, first_replayed); !gap) return gap;
+  if (Status gap = check_continuity(recovery_.snapshot_zxid, first_logged); !gap) return gap;
   // A fuzzy snapshot may hold changes up to its end zxid; only the log's txns up to there make
   // its image consistent again.
-  if (recovery_.last_zxid < snapshot_end_zxid) {
+  if (recovery_.last_zxid < recovery_.snapshot_end_zxid) {
     return Status::error("the txn log in " + config_.data_log_dir + " ends at zxid " +
-                         hex(recovery_.last_zxid) + ", before " + hex(snapshot_end_zxid) +
+                         hex(recovery_.last_zxid) + ", before " + hex(recovery_.snapshot_end_zxid) +
                          ", where snapshot " + recovery_.snapshot_path +
                          " ends: log segments are missing; refusing to start on an inconsistent tree");
   }
-  if (early.log == nullptr) {
-    auto log = UringTxnLog::open(wal_options(config_, wake_fd), recovery_.last_zxid);
-    if (!log) return log.status();
-    early.log = std::move(*log);
-  }
+  if (early.log == nullptr) return open_log(recovery_.last_zxid);
   log_ = std::move(early.log);
+  return Status::ok();
+}
+
+Status Storage::recover(Processor& processor, int wake_fd) {
+  int64_t started_ms = mono_ms();
+  wake_fd_ = wake_fd;
+  Status loaded = load(processor, [&processor](Txn&& txn) { processor.replay(txn); });
+  if (!loaded) return loaded;
+  RK_ASSERT(processor.last_processed_zxid() == recovery_.last_zxid);
   recovery_.duration_ms = mono_ms() - started_ms;
   last_snapshot_zxid_ = recovery_.snapshot_zxid;
   log_recovery(config_.data_dir, recovery_);
   return Status::ok();
+}
+
+Status Storage::recover_member(Processor& processor, int wake_fd, quorum::PersistedState& persisted,
+                               uint64_t& incarnation) {
+  int64_t started_ms = mono_ms();
+  wake_fd_ = wake_fd;
+  Result<MemberState> state = load_member_state(config_.data_dir);
+  if (!state) return state.status();
+  Result<uint64_t> boot = next_incarnation(config_.data_dir);
+  if (!boot) return boot.status();
+  persisted = quorum::PersistedState{};
+  // Txns up to the snapshot's end zxid were applied before (the snapshot holds some of their
+  // effects): replaying them makes the tree consistent and applies nothing uncommitted.
+  // Everything later is history the leader will commit or cut.
+  Status loaded = load(processor, [&](Txn&& txn) {
+    if (txn.zxid <= recovery_.snapshot_end_zxid) {
+      processor.replay(txn);
+    } else {
+      persisted.log.push_back(std::move(txn));
+    }
+  });
+  if (!loaded) return loaded;
+  persisted.accepted_epoch = state->accepted_epoch;
+  persisted.current_epoch = state->current_epoch;
+  persisted.snapshot_zxid = processor.last_processed_zxid();
+  incarnation = *boot;
+  recovery_.duration_ms = mono_ms() - started_ms;
+  last_snapshot_zxid_ = recovery_.snapshot_zxid;
+  RK_INFO("member start-up: %s; applied up to zxid %s, %zu logged txns after it (to %s) wait for a "
+          "leader's commit; acceptedEpoch %lld, currentEpoch %lld, boot %llu; %lld ms",
+          recovery_.from_snapshot ? recovery_.snapshot_path.c_str() : "no snapshot",
+          hex(persisted.snapshot_zxid).c_str(), persisted.log.size(), hex(recovery_.last_zxid).c_str(),
+          static_cast<long long>(persisted.accepted_epoch), static_cast<long long>(persisted.current_epoch),
+          static_cast<unsigned long long>(incarnation), static_cast<long long>(recovery_.duration_ms));
+  return Status::ok();
+}
+
+Status Storage::persist_epochs(quorum::Epoch accepted_epoch, quorum::Epoch current_epoch) {
+  return store_epochs(config_.data_dir, accepted_epoch, current_epoch);
+}
+
+Status Storage::truncate_log(Zxid zxid) {
+  if (zxid < last_snapshot_zxid_) {
+    return Status::error("refusing to cut the txn log after zxid " + hex(zxid) + ": the snapshot at " +
+                         hex(last_snapshot_zxid_) + " holds applied txns above it");
+  }
+  if (Status drained = drain_log(); !drained) return drained;
+  const Zxid last_zxid = std::min(zxid, log_->durable_zxid());
+  close_log();
+  if (Status cut = truncate_log_after(config_.data_log_dir, zxid); !cut) return cut;
+  return open_log(last_zxid);
+}
+
+Status Storage::install_image(const quorum::StateImage& image, const std::vector<Txn>& txns,
+                              Processor& processor) {
+  if (image.bytes == nullptr) return Status::error("snapshot image at " + hex(image.zxid) + " without bytes");
+  Result<LoadedSnapshot> decoded = decode_image(*image.bytes, config_.extended_types_enabled);
+  if (!decoded) return Status::error("snapshot image from the leader: " + decoded.status().message());
+  if (decoded->start_zxid != image.zxid || decoded->end_zxid != image.zxid) {
+    return Status::error("snapshot image said to be at zxid " + hex(image.zxid) + " holds zxids " +
+                         hex(decoded->start_zxid) + ".." + hex(decoded->end_zxid));
+  }
+  // The tree is about to be replaced under the walk.
+  abandon_snapshot();
+  // The snapshot is durable before the log install starts: whichever log a crash leaves,
+  // the old one or the new one, recovery starts from this snapshot.
+  Status written = replace_file(config_.data_dir, snapshot_file_name(image.zxid), *image.bytes);
+  if (!written) return written;
+  close_log();
+  if (Status installed = install_log(config_.data_log_dir, image.zxid, txns); !installed) return installed;
+  if (Status opened = open_log(txns.empty() ? image.zxid : txns.back().zxid); !opened) return opened;
+  // A snapshot of this member's own above the image is committed state the new log also
+  // leads to; removed, recovery starts from the image as the leader meant.
+  for (const auto& [zxid, path] : list_snapshots(config_.data_dir)) {
+    if (zxid <= image.zxid) continue;
+    RK_INFO("removing %s, above the leader's snapshot at %s", path.c_str(), hex(image.zxid).c_str());
+    if (Status removed = remove_file(path); !removed) return removed;
+  }
+  if (Status synced = fsync_dir(config_.data_dir); !synced) return synced;
+  processor.reset_state(std::move(decoded->tree), decoded->sessions, image.zxid, mono_ms());
+  last_snapshot_zxid_ = image.zxid;
+  return Status::ok();
+}
+
+quorum::StateImage Storage::capture_image(const Processor& processor, int64_t now_wall_ms) const {
+  std::vector<std::pair<SessionId, int32_t>> sessions;
+  for (const Session& s : processor.sessions().all()) sessions.emplace_back(s.id, s.timeout_ms);
+  const Zxid zxid = processor.last_processed_zxid();
+  return quorum::StateImage{
+      zxid, std::make_shared<const std::string>(encode_image(processor.tree(), sessions, zxid, now_wall_ms))};
+}
+
+TxnLogStats Storage::stats() const {
+  TxnLogStats total = closed_log_stats_;
+  if (log_ == nullptr) return total;
+  const TxnLogStats open = log_->stats();
+  if (open.fsync_count > 0) {
+    total.fsync_latency_us_min = total.fsync_count == 0 ? open.fsync_latency_us_min
+                                                        : std::min(total.fsync_latency_us_min, open.fsync_latency_us_min);
+  }
+  total.fsync_count += open.fsync_count;
+  total.fsync_latency_us_total += open.fsync_latency_us_total;
+  total.fsync_latency_us_max = std::max(total.fsync_latency_us_max, open.fsync_latency_us_max);
+  total.slow_fsync_count += open.slow_fsync_count;
+  total.batch_count += open.batch_count;
+  total.batch_txns_total += open.batch_txns_total;
+  total.batch_txns_max = std::max(total.batch_txns_max, open.batch_txns_max);
+  total.bytes_written += open.bytes_written;
+  total.segments_opened += open.segments_opened;
+  return total;
+}
+
+Status Storage::open_log(Zxid last_zxid) {
+  RK_ASSERT(log_ == nullptr);
+  auto log = UringTxnLog::open(wal_options(config_, wake_fd_), last_zxid);
+  if (!log) return log.status();
+  log_ = std::move(*log);
+  return Status::ok();
+}
+
+// Closing drops whatever was appended and not yet flushed; a batch in flight finishes first
+// (the log's destructor waits for it).
+void Storage::close_log() {
+  closed_log_stats_ = stats();
+  log_.reset();
+}
+
+// Until everything appended is durable, or the log failed.
+Status Storage::drain_log() {
+  const int64_t deadline_ms = mono_ms() + kLogDrainMs;
+  while (log_->busy() && log_->health().is_ok()) {
+    if (mono_ms() > deadline_ms) {
+      return Status::error("the txn log in " + config_.data_log_dir + " did not make its batches durable in " +
+                           std::to_string(kLogDrainMs) + " ms");
+    }
+    log_->flush();
+    log_->poll();
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return log_->health();
+}
+
+void Storage::abandon_snapshot() {
+  if (snapshot_ == nullptr) return;
+  RK_INFO("snapshot at zxid %s abandoned: the state it was taking is being replaced",
+          hex(last_snapshot_zxid_).c_str());
+  snapshot_.reset();  // removes its temp file
 }
 
 int64_t Storage::run(Processor& processor, TxnLog& log, int64_t now_wall_ms) {
@@ -294,7 +450,7 @@ void Storage::finish_snapshot() {
 }
 
 void Storage::metrics(std::vector<std::pair<std::string, std::string>>& out) const {
-  TxnLogStats s = log_->stats();
+  TxnLogStats s = stats();
   auto put = [&out](const char* key, uint64_t value) { out.emplace_back(key, std::to_string(value)); };
   put("fsync_count", s.fsync_count);
   put("fsync_latency_min_us", s.fsync_latency_us_min);

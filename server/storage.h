@@ -1,15 +1,19 @@
 // A server's durable storage: the data and log directories, recovery at start-up (newest
 // valid snapshot + the log after it), the txn log for new writes, and fuzzy snapshots taken
-// while writes go on (DESIGN.md § Storage).
+// while writes go on (DESIGN.md § Storage). For an ensemble member also its epochs, the
+// leader's TRUNC and SNAP, and images of its state for learners (quorum/PROTOCOL.md § What
+// the owner must do).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/status.h"
+#include "quorum/messages.h"
 #include "server/config.h"
 #include "server/engine_core.h"
 #include "snapshot/trigger.h"
@@ -18,14 +22,19 @@
 
 namespace rk {
 
+namespace quorum {
+struct PersistedState;
+}
+
 // What start-up recovery found, for the log line and tests.
 struct RecoveryReport {
   bool from_snapshot = false;
   std::string snapshot_path;
-  Zxid snapshot_zxid = 0;
+  Zxid snapshot_zxid = 0;      // its start zxid
+  Zxid snapshot_end_zxid = 0;  // the log must reach at least this far
   uint64_t snapshot_nodes = 0;
-  uint64_t log_txns = 0;
-  Zxid last_zxid = 0;
+  uint64_t log_txns = 0;       // read from the log after the snapshot
+  Zxid last_zxid = 0;          // the log's last txn (or the snapshot's zxid)
   int64_t duration_ms = 0;
 };
 
@@ -43,6 +52,40 @@ class Storage final : public TxnLog, public EngineChore {
   Status recover(Processor& processor, int wake_fd);
   const RecoveryReport& recovery() const { return recovery_; }
 
+  // ---- Ensemble members. recover_member runs on the main thread before the engine starts;
+  // the rest on the engine thread, like the TxnLog calls. After an error from any of them
+  // the member's durable state is not known to match what its peer was told: the owner stops.
+
+  // Start-up of a member, which must not apply txns that may be uncommitted: loads the newest
+  // snapshot into `processor`, replays only the log's txns up to the snapshot's end zxid (a
+  // fuzzy snapshot already holds some of their effects, so they were applied, so committed),
+  // and hands every later txn to `persisted.log` unapplied. Fills persisted's epochs
+  // (load_member_state) and snapshot zxid (what the processor applied), bumps the incarnation
+  // and opens the log for appends after its last txn. An interrupted log install is finished
+  // first. No snapshot and no log: a member starting empty.
+  Status recover_member(Processor& processor, int wake_fd, quorum::PersistedState& persisted,
+                        uint64_t& incarnation);
+
+  // PersistEpoch: both epochs durable before it returns.
+  Status persist_epochs(quorum::Epoch accepted_epoch, quorum::Epoch current_epoch);
+
+  // Truncate: waits until every appended txn is durable, then cuts the log after `zxid` on
+  // disk and reopens it there: durable_zxid() is then min(zxid, the log's last txn). A
+  // snapshot being written goes on (it is of applied, hence committed, state, which no
+  // TRUNC cuts); cutting below the last snapshot's zxid is refused.
+  Status truncate_log(Zxid zxid);
+
+  // InstallSnapshot: the leader's image becomes this member's snapshot (a durable
+  // snapshot.<zxid> file) and `txns` its whole log (wal/install.h), then the image replaces
+  // the processor's state. A snapshot being written is abandoned. The image's bytes are
+  // verified before anything changes; they must be a snapshot whose start and end zxid are
+  // image.zxid.
+  Status install_image(const quorum::StateImage& image, const std::vector<Txn>& txns, Processor& processor);
+
+  // StateSource::capture: the applied tree and sessions, serialized now, at the last
+  // applied zxid.
+  quorum::StateImage capture_image(const Processor& processor, int64_t now_wall_ms) const;
+
   // TxnLog, forwarded.
   void append(const Txn& txn) override { log_->append(txn); }
   void flush() override { log_->flush(); }
@@ -52,7 +95,8 @@ class Storage final : public TxnLog, public EngineChore {
   bool persistent() const override { return true; }
   void roll() override { log_->roll(); }
   bool busy() const override { return log_->busy(); }
-  TxnLogStats stats() const override { return log_->stats(); }
+  // Since start: the counters of the logs closed by a TRUNC or SNAP and of the open one.
+  TxnLogStats stats() const override;
 
   // EngineChore: starts a snapshot when the trigger says so and serializes a slice of it.
   int64_t run(Processor& processor, TxnLog& log, int64_t now_wall_ms) override;
@@ -62,6 +106,14 @@ class Storage final : public TxnLog, public EngineChore {
 
  private:
   explicit Storage(const ServerConfig& config);
+  // Start-up for both modes: the newest good snapshot into `processor`, then each logged txn
+  // after it to `on_txn`, in order; checks that the log goes on from the snapshot and reaches
+  // its end zxid, and opens the log after the last txn. Fills recovery_ (but for duration).
+  Status load(Processor& processor, const std::function<void(Txn&&)>& on_txn);
+  Status open_log(Zxid last_zxid);
+  void close_log();
+  Status drain_log();
+  void abandon_snapshot();
   void start_snapshot(Processor& processor, TxnLog& log, int64_t now_wall_ms);
   void finish_snapshot();
   int64_t step_snapshot(const Processor& processor);
@@ -71,11 +123,14 @@ class Storage final : public TxnLog, public EngineChore {
   static constexpr size_t kSnapshotNodesPerStep = 256;
   // While the file thread is behind, look again this often.
   static constexpr int64_t kSnapshotBackoffMs = 1;
+  // A TRUNC waits this long at most for the batches in flight to become durable.
+  static constexpr int64_t kLogDrainMs = 60'000;
 
   const ServerConfig& config_;
   int wake_fd_ = -1;
   RecoveryReport recovery_;
   std::unique_ptr<UringTxnLog> log_;
+  TxnLogStats closed_log_stats_;  // of the logs a TRUNC or SNAP closed
   SnapshotTrigger trigger_;
   std::unique_ptr<SnapshotWriter> snapshot_;
   uint64_t txns_at_last_snapshot_ = 0;  // log stats batch_txns_total when the last one began
