@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "server/replica.h"
 
 namespace rk {
 
@@ -72,7 +73,23 @@ void EngineCore::send(Outbound&& message) {
   outbound_[message.conn.reactor].push_back(new Outbound(std::move(message)));
 }
 
-void EngineCore::log(const Txn& txn) { log_.append(txn); }
+void EngineCore::log(const Txn& txn) {
+  if (replica_ != nullptr) {
+    replica_->on_logged(txn);
+  } else {
+    log_.append(txn);
+  }
+}
+
+void EngineCore::forward_write(SessionId session, const std::vector<Id>& ids, const Request& request) {
+  replica_->forward_write(session, ids, request);
+}
+
+void EngineCore::forward_session(SessionId session, int32_t timeout_ms) {
+  replica_->forward_session(session, timeout_ms);
+}
+
+void EngineCore::forward_sync(SessionId session, int32_t xid) { replica_->forward_sync(session, xid); }
 
 size_t EngineCore::drain_inbound(int64_t now_wall_ms, int64_t now_mono_ms) {
   Inbound* burst[kDrainBurstMax];
@@ -125,24 +142,32 @@ void EngineCore::run() {
   while (!stopping_.load(std::memory_order_relaxed)) {
     int64_t now_mono = mono_ms();
     size_t handled = drain_inbound(wall_ms(), now_mono);
-    log_.flush();
-    log_.poll();
-    Zxid durable = log_.durable_zxid();
-    if (durable > committed_zxid_) {
-      committed_zxid_ = durable;
-      processor_->commit(durable);
+    int64_t replica_wait_ms = EngineChore::kNoWait;
+    if (replica_ != nullptr) {
+      replica_wait_ms = replica_->step(wall_ms(), now_mono);
+    } else {
+      log_.flush();
+      log_.poll();
+      Zxid durable = log_.durable_zxid();
+      if (durable > committed_zxid_) {
+        committed_zxid_ = durable;
+        processor_->commit(durable);
+      }
+      check_log_health();
     }
-    check_log_health();
     if (now_mono >= next_tick_ms) {
       processor_->tick(wall_ms(), now_mono);
       next_tick_ms = now_mono + tick_period_ms;
+      if (replica_ != nullptr) replica_->end_burst();
     }
     int64_t chore_wait_ms = chore_ != nullptr ? chore_->run(*processor_, log_, wall_ms())
                                               : EngineChore::kNoWait;
     deliver_outbound();
     bool backlog = std::any_of(outbound_.begin(), outbound_.end(),
                                [](const auto& q) { return !q.empty(); });
-    if (handled > 0 || chore_wait_ms == 0 || log_.durable_zxid() > committed_zxid_) continue;
+    // A replica reads the log's durability itself (committed_zxid_ stays behind).
+    bool durable_news = replica_ == nullptr && log_.durable_zxid() > committed_zxid_;
+    if (handled > 0 || chore_wait_ms == 0 || replica_wait_ms == 0 || durable_news) continue;
     // Nothing to do: sleep until a reactor rings, the next timer, or a short retry when a
     // reactor's ring was full.
     doorbell_.prepare_sleep();
@@ -155,7 +180,7 @@ void EngineCore::run() {
     // Log completions write the doorbell's eventfd; a refused log is looked at again soon.
     int64_t wait_ms = backlog ? 1 : std::max<int64_t>(1, next_tick_ms - mono_ms());
     if (processor_->writes_refused()) wait_ms = std::min<int64_t>(wait_ms, 100);
-    wait_ms = std::min(wait_ms, chore_wait_ms);
+    wait_ms = std::min({wait_ms, chore_wait_ms, replica_wait_ms});
     doorbell_.wait(static_cast<int>(wait_ms));
     doorbell_.cancel_sleep();
   }

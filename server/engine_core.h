@@ -20,6 +20,8 @@
 
 namespace rk {
 
+class Replica;
+
 // Work the engine loop runs besides the processor (snapshots). Engine thread only.
 class EngineChore {
  public:
@@ -44,6 +46,9 @@ class EngineCore final : public EngineLink, public EngineOutput {
 
   // Before start(): the reactors whose connections this engine serves (index = reactor id).
   void attach(std::vector<Reactor*> reactors);
+  // Before start(), ensemble members only: commits come from the replica (a quorum's
+  // durability), not from the local log's, and writes go to the replica to be proposed.
+  void attach(Replica* replica) { replica_ = replica; }
   // The doorbell's eventfd: whatever the engine waits for (log completions) may write it.
   // Valid after open_doorbell().
   Status open_doorbell();
@@ -65,10 +70,14 @@ class EngineCore final : public EngineLink, public EngineOutput {
   void check_log_health();
   void send(Outbound&& message) override;
   void log(const Txn& txn) override;
+  void forward_write(SessionId session, const std::vector<Id>& ids, const Request& request) override;
+  void forward_session(SessionId session, int32_t timeout_ms) override;
+  void forward_sync(SessionId session, int32_t xid) override;
 
   EngineConfig config_;
   TxnLog& log_;
   EngineChore* chore_;
+  Replica* replica_ = nullptr;
   CommandHandler commands_;
   std::unique_ptr<Processor> processor_;
   std::vector<Reactor*> reactors_;

@@ -97,9 +97,10 @@ FourLetterWords::FourLetterWords(const ServerConfig& config)
       started_mono_ms_(mono_ms()) {}
 
 std::string FourLetterWords::run(std::string_view cmd, Processor& processor,
-                                 std::vector<std::pair<std::string, std::string>> metrics) {
+                                 std::vector<std::pair<std::string, std::string>> metrics,
+                                 const ReplicaStatus* replica) {
   FourLetterEffects effects;
-  ServerSnapshot s = snapshot(processor);
+  ServerSnapshot s = snapshot(processor, replica);
   for (auto& metric : metrics) s.extra_metrics.push_back(std::move(metric));
   std::string text = run_four_letter(cmd, s, whitelist_, &effects);
   if (effects.reset_server_stats) processor.reset_server_stats();
@@ -124,12 +125,23 @@ ConfSnapshot FourLetterWords::conf() const {
   return conf;
 }
 
-ServerSnapshot FourLetterWords::snapshot(Processor& processor) const {
+ServerSnapshot FourLetterWords::snapshot(Processor& processor, const ReplicaStatus* replica) const {
   const Processor::Stats& stats = processor.stats();
   ServerSnapshot s;
   s.version = std::string(kZooKeeperCompatVersion) + "-ringkeeper-" + kVersion +
               ", built on " + __DATE__;
   s.mode = "standalone";
+  if (replica != nullptr) {
+    s.mode = replica->mode;
+    s.serving = replica->serving;
+    s.peer_state = replica->peer_state;
+    s.quorum_size = static_cast<int64_t>(replica->quorum_size);
+    s.learners = static_cast<int64_t>(replica->learners);
+    s.synced_followers = static_cast<int64_t>(replica->synced_followers);
+    s.synced_observers = static_cast<int64_t>(replica->synced_observers);
+    s.synced_non_voting_followers = 0;
+    if (replica->mode == "leader") s.leader_uptime_ms = mono_ms() - replica->leader_since_mono_ms;
+  }
   s.last_zxid = stats.last_zxid;
   s.latency_min_ms = stats.latency_min_ms;
   s.latency_max_ms = stats.latency_max_ms;

@@ -11,6 +11,7 @@
 #include "net/reactor.h"
 #include "server/admin.h"
 #include "server/config.h"
+#include "server/replica.h"
 
 namespace rk {
 
@@ -21,11 +22,13 @@ class FourLetterWords {
   void attach(std::vector<Reactor*> reactors) { reactors_ = std::move(reactors); }
   // `mode` is what srvr/stat/mntr print ("standalone", later leader/follower/observer).
   // `metrics` are extra mntr lines (storage counters).
+  // `replica` is an ensemble member's state (null: standalone).
   std::string run(std::string_view cmd, Processor& processor,
-                  std::vector<std::pair<std::string, std::string>> metrics = {});
+                  std::vector<std::pair<std::string, std::string>> metrics = {},
+                  const ReplicaStatus* replica = nullptr);
 
  private:
-  ServerSnapshot snapshot(Processor& processor) const;
+  ServerSnapshot snapshot(Processor& processor, const ReplicaStatus* replica) const;
   ConfSnapshot conf() const;
 
   const ServerConfig& config_;

@@ -1,4 +1,4 @@
-// Start-up of a standalone server: engine thread + one reactor per core, then wait for a
+// Start-up of a server (standalone or an ensemble member): engine thread + one reactor per core, then wait for a
 // signal and shut down in order (reactors stop reading, engine drains, threads join).
 #include "server/server.h"
 
@@ -16,6 +16,7 @@
 #include "net/reactor.h"
 #include "server/engine_core.h"
 #include "server/four_letter.h"
+#include "server/replica.h"
 #include "server/storage.h"
 
 namespace rk {
@@ -90,10 +91,6 @@ int wait_for_signal(const sigset_t& signals, const ServerConfig& config) {
 }  // namespace
 
 int run_server(const ServerConfig& config) {
-  if (config.is_quorum()) {
-    RK_ERROR("server.N lines found: replicated mode is not available yet; remove them to run standalone");
-    return 2;
-  }
   sigset_t signals = block_signals();
   raise_fd_limit();
 
@@ -107,11 +104,17 @@ int run_server(const ServerConfig& config) {
   unsigned threads = config.reactor_threads > 0 ? config.reactor_threads
                                                 : std::max(1u, std::thread::hardware_concurrency());
   FourLetterWords words(config);
+  // An ensemble member: server.N lines with more than one participant.
+  std::unique_ptr<Replica> replica;
+  if (config.is_quorum()) replica = std::make_unique<Replica>(config, store);
   EngineCore engine(engine_config(config), store, &store,
-                    [&words, &store](std::string_view cmd, Processor& processor) {
+                    [&words, &store, &replica](std::string_view cmd, Processor& processor) {
                       std::vector<std::pair<std::string, std::string>> metrics;
                       store.metrics(metrics);
-                      return words.run(cmd, processor, std::move(metrics));
+                      if (!replica) return words.run(cmd, processor, std::move(metrics));
+                      replica->metrics(metrics);
+                      ReplicaStatus status = replica->status();
+                      return words.run(cmd, processor, std::move(metrics), &status);
                     });
   ConnLimiter limiter(config.max_client_cnxns);
   std::vector<std::unique_ptr<Reactor>> reactors;
@@ -135,8 +138,17 @@ int run_server(const ServerConfig& config) {
     RK_ERROR("cannot start the engine: %s", bell.message().c_str());
     return 1;
   }
+  if (replica) {
+    engine.attach(replica.get());
+    Status peers = replica->open(engine.wake_fd());
+    if (!peers) {
+      RK_ERROR("cannot open the ensemble ports: %s", peers.message().c_str());
+      return 1;
+    }
+  }
   // Recovery runs before any client is served: the listeners are open but not reading yet.
-  Status engine_started = engine.start([&store, &engine](Processor& processor) {
+  Status engine_started = engine.start([&store, &engine, &replica](Processor& processor) {
+    if (replica) return replica->boot(processor, engine.wake_fd());
     return store.recover(processor, engine.wake_fd());
   });
   if (!engine_started) {
@@ -157,6 +169,7 @@ int run_server(const ServerConfig& config) {
   RK_INFO("received signal %d, shutting down", signal_number);
   for (auto& r : reactors) r->stop();
   engine.stop();
+  if (replica) replica->stop();
   RK_INFO("stopped");
   return 0;
 }
