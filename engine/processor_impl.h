@@ -89,6 +89,7 @@ struct Processor::Impl {
   void on_request(const ConnRef& ref, Request&& request);
   void on_auth(Connection& conn, const Request& request);
   void on_closed(const ConnRef& ref);
+  void forget_waiting(SessionLocal& local);
   bool exceeds_buffer(const Request& request) const;
   void submit_write(Connection& conn, Request&& request);
   void issue_close(SessionId session);

@@ -145,6 +145,7 @@ SessionId Processor::Impl::resume_session(Connection& conn, const ConnectRequest
     send_close(old);
     drop_connection(old);
   }
+  forget_waiting(local);
   // The newly negotiated timeout governs from now on, as ZooKeeper touches with the
   // connection's timeout.
   sessions_.add(id, conn.stats.timeout_ms, now_mono_ms_);
@@ -156,6 +157,20 @@ SessionId Processor::Impl::resume_session(Connection& conn, const ConnectRequest
 }
 
 void Processor::Impl::on_closed(const ConnRef& ref) { drop_connection(ref); }
+
+// A session resumed on a new connection: what its earlier connections still wait for is
+// never sent (they are closed). Their writes still apply when they commit; a learner's
+// forwarded write the leader never got (a lost frame) no longer holds up the session.
+void Processor::Impl::forget_waiting(SessionLocal& local) {
+  for (Waiting& w : local.fifo) {
+    --outstanding_;
+    if (w.kind != Waiting::Kind::kWrite || w.zxid == 0) continue;
+    for (InFlight& flight : inflight_) {
+      if (flight.txn.zxid == w.zxid) flight.has_client = false;
+    }
+  }
+  local.fifo.clear();
+}
 
 void Processor::Impl::send_or_hold(Connection& conn, std::vector<Outbound>&& messages) {
   SessionLocal& local = locals_[conn.session];

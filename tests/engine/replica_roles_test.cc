@@ -234,5 +234,29 @@ TEST_F(ReplicaRoles, ASessionWhoseCloseWasLostExpiresAgainUnderTheNextLeader) {
   EXPECT_EQ(leader_.out.logged[0].zxid, make_zxid(4, 1));
 }
 
+TEST_F(ReplicaRoles, AForwardTheLeaderNeverGotDoesNotHoldUpTheResumedSession) {
+  Client c = learner_connect();
+  learner_.send(c, op_create("/lost"));
+  learner_.out.forwarded.clear();  // the frame was lost with its link
+  // The client gives up on the connection and resumes its session on a new one.
+  ConnRef again = learner_.new_conn();
+  ConnectRequest req;
+  req.timeout_ms = 30000;
+  req.session_id = c.session;
+  req.passwd = SessionTable::password(c.session);
+  learner_.send_connect(again, req);
+  c.conn = again;
+  learner_.send(c, op_read(OpCode::kExists, "/"));
+  auto replies = learner_.take_replies(again, c.next_xid - 1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].err, Err::kOk);
+  // Its writes go on too.
+  learner_.send(c, op_create("/after"));
+  replicate();
+  auto created = learner_.take_replies(again, c.next_xid - 1);
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(created[0].err, Err::kOk);
+}
+
 }  // namespace
 }  // namespace rk::testing
