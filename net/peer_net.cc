@@ -861,11 +861,12 @@ void PeerNet::Loop::identify(uint32_t slot) {
   c.peer_id = id;
   last_refusal_.clear();
   InRef& current = current_in_[c.member * 2 + static_cast<uint32_t>(c.channel)];
-  if (current.set && in_[current.slot].generation == current.generation &&
-      in_[current.slot].state == InState::kOpen) {
-    close_in(current.slot, "replaced by a newer connection");
+  const InRef older = current;
+  current = {slot, c.generation, true};  // first, so the older one's close is no news
+  if (older.set && in_[older.slot].generation == older.generation &&
+      in_[older.slot].state == InState::kOpen) {
+    close_in(older.slot, "replaced by a newer connection");
   }
-  current = {slot, c.generation, true};
   RK_INFO("peer network: %s connection from member %lld (%s) accepted",
           peer_channel_name(c.channel), ll(id), c.remote.c_str());
 }
@@ -904,6 +905,14 @@ void PeerNet::Loop::close_in(uint32_t slot, std::string_view reason) {
     RK_INFO("peer network: %s connection from member %lld (%s) closed: %.*s",
             peer_channel_name(c.channel), ll(c.peer_id), c.remote.c_str(),
             static_cast<int>(reason.size()), reason.data());
+  }
+  if (c.state == InState::kOpen) {
+    // The member's current connection ended: the engine hears of it in order with its frames.
+    InRef& current = current_in_[c.member * 2 + static_cast<uint32_t>(c.channel)];
+    if (current.set && current.slot == slot && current.generation == c.generation) {
+      current.set = false;
+      batch_.push_back(PeerFrame{c.peer_id, c.channel, std::string(), true});
+    }
   }
   c.state = InState::kClosing;
   ::shutdown(c.fd, SHUT_RDWR);

@@ -62,6 +62,9 @@ struct PeerFrame {
   int64_t from = 0;
   PeerChannel channel = PeerChannel::kQuorum;
   std::string bytes;
+  // No frame: the connection `from` opened to us on `channel` ended (the member died, or
+  // its link broke). Reported once per connection, not when a newer one replaced it.
+  bool closed = false;
 };
 
 // Owned by the server's main thread: open()/start()/stop() from there (stop() from any

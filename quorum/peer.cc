@@ -22,6 +22,10 @@ Peer::Peer(PeerConfig config, const PersistedState& persisted, StateSource& stat
 
 void Peer::start() { look(); }
 
+void Peer::on_link_lost(ServerId from) {
+  if (follower_ && follower_->leader() == from) look();
+}
+
 std::vector<Effect> Peer::take_effects() { return std::exchange(core_.outbox, {}); }
 
 ServerId Peer::leader() const {

@@ -34,6 +34,9 @@ class Peer {
   void on_message(ServerId from, const Message& message);
   void on_tick();
   void on_durable(Zxid durable_zxid);  // the local log made everything up to here durable
+  // The owner's transport lost its connection from `from`: a learner whose leader that is
+  // goes back to LOOKING at once instead of after syncLimit ticks of silence.
+  void on_link_lost(ServerId from);
 
   // Leader only: a serving leader assigns zxids, then proposes them, in order, in batches.
   // False while not an established leader, or once the epoch's zxid counter is used up (the

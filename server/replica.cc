@@ -164,6 +164,13 @@ void Replica::forward_sync(SessionId session, int32_t xid) {
 // ---- frames
 
 void Replica::on_frame(PeerFrame& frame) {
+  if (frame.closed) {
+    if (frame.channel == PeerChannel::kQuorum) {
+      peer_->on_link_lost(frame.from);
+      run_effects();
+    }
+    return;
+  }
   auto decoded = quorum::decode_frame(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.bytes.data()), frame.bytes.size()));
   if (!decoded) {

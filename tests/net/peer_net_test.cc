@@ -154,9 +154,16 @@ struct Node {
   std::vector<std::string> from(int64_t from_id, PeerChannel channel) const {
     std::vector<std::string> out;
     for (const PeerFrame& f : received) {
-      if (f.from == from_id && f.channel == channel) out.push_back(f.bytes);
+      if (f.from == from_id && f.channel == channel && !f.closed) out.push_back(f.bytes);
     }
     return out;
+  }
+
+  // How many times the connection from `from` on `channel` was reported ended.
+  size_t closes(int64_t from_id, PeerChannel channel) const {
+    size_t n = 0;
+    for (const PeerFrame& f : received) n += f.from == from_id && f.channel == channel && f.closed;
+    return n;
   }
 
   PeerNet::LinkStats link(int64_t id) const {
@@ -378,8 +385,12 @@ TEST(PeerNetTest, AStoppedAndRestartedMemberIsReconnectedTo) {
   const std::vector<std::string> got = b->from(1, kQuorum);
   ASSERT_EQ(got.size(), 20u);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(got[i], numbered("after", i));
-  ASSERT_TRUE(a->receive_until(1));
+  // Member 2's two connections ending were reported once each, ahead of its new frames.
+  ASSERT_TRUE(a->receive_until(3));
   EXPECT_EQ(a->from(2, kElection), std::vector<std::string>{"back"});
+  EXPECT_EQ(a->closes(2, kQuorum), 1u);
+  EXPECT_EQ(a->closes(2, kElection), 1u);
+  EXPECT_TRUE(a->received.front().closed);
 }
 
 TEST(PeerNetTest, BadHellosCloseOnlyThatConnection) {
@@ -456,8 +467,11 @@ TEST(PeerNetTest, ANewerConnectionFromTheSameMemberReplacesTheOlder) {
   EXPECT_TRUE(closed_by_other_end(older));
   ASSERT_TRUE(a->receive_until(2));
   EXPECT_EQ(a->from(9, kElection), (std::vector<std::string>{"one", "two"}));
-  close(older);
+  EXPECT_EQ(a->closes(9, kElection), 0u);  // replaced, not lost
   close(newer);
+  ASSERT_TRUE(a->receive_until(3));  // the current one ending is news
+  EXPECT_EQ(a->closes(9, kElection), 1u);
+  close(older);
 }
 
 TEST(PeerNetTest, AHungMemberDoesNotHoldUpTheOthers) {

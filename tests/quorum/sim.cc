@@ -307,6 +307,13 @@ void Sim::inject_faults() {
     if (n.up) {
       crash(n.id);
       n.restart_at = now_ + 30 + static_cast<int64_t>(below(300));
+      // The crashed member's connections close: most members hear of it at once (a server
+      // sees the socket end), the rest only through silence.
+      for (auto& other : nodes_) {
+        if (!other->up || below(4) == 0) continue;
+        other->peer->on_link_lost(n.id);
+        drain(*other);
+      }
     }
   }
   if (heal_at_ >= 0 && now_ >= heal_at_) heal();
