@@ -438,15 +438,16 @@ TEST(PeerNetTest, AnOversizeFrameClosesOnlyThatConnection) {
   send_all(fd, hello(9, kQuorum) + framed("first") + be(kMax + 1, 4) + std::string(1000, 'x'));
   EXPECT_TRUE(closed_by_other_end(fd));
   close(fd);
-  ASSERT_TRUE(a->receive_until(1));
+  ASSERT_TRUE(a->receive_until(2));  // the frame, then the connection's end
   EXPECT_EQ(a->from(9, kQuorum), std::vector<std::string>{"first"});
+  EXPECT_EQ(a->closes(9, kQuorum), 1u);
 
   // A frame of exactly the limit passes; another connection as member 9 works again.
   ASSERT_TRUE(b->net.send(1, kQuorum, pattern(kMax, 5)));
   EXPECT_FALSE(b->net.send(1, kQuorum, std::string(kMax + 1, 'x')));
   const int again = connect_raw(a->net.bound_quorum_port());
   send_all(again, hello(9, kQuorum) + framed("again"));
-  ASSERT_TRUE(a->receive_until(3));
+  ASSERT_TRUE(a->receive_until(4));
   EXPECT_EQ(a->from(2, kQuorum), std::vector<std::string>{pattern(kMax, 5)});
   EXPECT_EQ(a->from(9, kQuorum), (std::vector<std::string>{"first", "again"}));
   EXPECT_EQ(b->link(1).connects, 2u);
