@@ -535,8 +535,11 @@ class Ensemble:
                         owner[target[8:-1]] = i
             except OSError:
                 continue
-        local_port_of = {}   # local port -> member id, for members' established sockets
-        links = []           # (member id, remote port)
+        # Both ends of a direct link are members' sockets: (local, remote) at one end is
+        # (remote, local) at the other. Ports alone are not enough: the kernel lets two
+        # connections to different destinations share an ephemeral local port.
+        end_of = {}          # (local port, remote port) -> member id
+        links = []           # (member id, local port, remote port)
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             try:
                 with open(table) as f:
@@ -552,10 +555,10 @@ class Ensemble:
                     continue
                 local_port = int(fields[1].rsplit(":", 1)[1], 16)
                 remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                local_port_of[local_port] = member
-                links.append((member, remote_port))
-        return {(i, local_port_of[port]) for i, port in links
-                if port in local_port_of and local_port_of[port] != i}
+                end_of[(local_port, remote_port)] = member
+                links.append((member, local_port, remote_port))
+        return {(i, end_of[(remote, local)]) for i, local, remote in links
+                if (remote, local) in end_of and end_of[(remote, local)] != i}
 
     def print_logs(self, reason):
         for m in self.members.values():
