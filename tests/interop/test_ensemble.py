@@ -54,6 +54,7 @@ LIN_OPS_MAX = 2000         # per client: keeps each key's history small enough t
 LIN_PACE_S = 0.01
 
 C_CLIENT_TIMEOUT_S = 120
+FAR_BEHIND_WRITES = 3000   # well past what a leader keeps in memory for a DIFF (1000 txns)
 OPTIONS = argparse.Namespace(c_binary=None)
 
 logging.getLogger("kazoo").setLevel(logging.ERROR)   # reconnects are expected here
@@ -590,6 +591,32 @@ class EnsembleTest(unittest.TestCase):
         proc = subprocess.run([OPTIONS.c_binary, ens.member(follower).hostport,
                                digest_id("alice", "secret")], timeout=C_CLIENT_TIMEOUT_S)
         self.assertEqual(proc.returncode, 0, "c_client_test through follower %d" % follower)
+
+    def test_9_far_behind_member_catches_up_from_a_snapshot(self):
+        """A follower down while thousands of writes commit is far behind the leader's
+        in-memory history when it returns: it is sent the leader's state (SNAP) and
+        converges; restarted again (kill -9) it comes back from what it installed."""
+        ens, leader = self.start_ensemble(3)
+        behind = ens.followers()[0]
+        ens.kill9(behind)
+        c = self.client(ens.member(leader).hostport)
+        c.ensure_path("/far")
+        pending = [c.create_async("/far/n%05d" % i, b"x" * 64) for i in range(FAR_BEHIND_WRITES)]
+        for p in pending:
+            p.get(timeout=CONNECT_TIMEOUT_S)
+        ens.restart(behind)
+        self.assertEqual(ens.wait_stable(), leader)
+        self.converge(ens)
+        if ens.kind == "ringkeeper":
+            log = open(ens.member(behind).log_path, "rb").read().decode("utf-8", "replace")
+            self.assertIn("(SNAP)", log, "member %d was not sent a snapshot" % behind)
+        ens.kill9(behind)
+        ens.restart(behind)
+        self.assertEqual(ens.wait_stable(), leader)
+        r = self.member_client(ens, behind)
+        r.sync("/far")
+        self.assertEqual(len(r.get_children("/far")), FAR_BEHIND_WRITES)
+        self.converge(ens)
 
 
 if __name__ == "__main__":
