@@ -60,7 +60,7 @@ class Peer {
   bool serving() const;  // LOOKING: false; learner: synchronized; leader: established
   // Leader only (zeros otherwise): its learners, for the four-letter words.
   Leader::LearnerCounts learner_counts() const;
-  size_t quorum_size() const { return ensemble_.quorum(); }
+  size_t voter_count() const { return ensemble_.voter_count(); }
 
  private:
   void look();

@@ -334,7 +334,7 @@ ReplicaStatus Replica::status() const {
   s.serving = peer_->serving() && processor_->role() != ReplicaRole::kLooking;
   s.leader = peer_->leader();
   s.epoch = peer_->epoch();
-  s.quorum_size = peer_->quorum_size();
+  s.quorum_size = peer_->voter_count();  // ZooKeeper's zk_quorum_size: the voting members
   const char* phase = s.serving ? "broadcast" : "synchronization";
   switch (peer_->role()) {
     case quorum::Role::kLooking:

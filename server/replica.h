@@ -26,7 +26,7 @@ struct ReplicaStatus {
   bool serving = true;
   quorum::ServerId leader = 0;
   quorum::Epoch epoch = 0;
-  size_t quorum_size = 0;
+  size_t quorum_size = 0;  // voting members
   size_t learners = 0;
   size_t synced_followers = 0;
   size_t synced_observers = 0;
