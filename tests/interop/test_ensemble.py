@@ -104,6 +104,12 @@ def connected_port(client):
         return None
 
 
+def mntr(ens, i):
+    """Member i's mntr answer as a dict of its tab-separated lines."""
+    lines = ens.member(i).four_letter("mntr").splitlines()
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
 def wait_for(predicate, timeout_s, what):
     return harness.wait_for(predicate, timeout_s, what, interval_s=0.05)
 
@@ -345,7 +351,17 @@ class EnsembleTest(unittest.TestCase):
             self.assertEqual(modes[leader], "leader")
             self.assertEqual(modes[4], "observer")
             time.sleep(0.2)
+        # mntr as ZooKeeper's: the state, the voting members, the leader's synced learners.
+        stats = mntr(ens, leader)
+        self.assertEqual(stats.get("zk_server_state"), "leader", stats)
+        self.assertEqual(stats.get("zk_quorum_size"), "3", stats)
+        wait_for(lambda: mntr(ens, leader).get("zk_synced_followers") == "2", 10,
+                 "two synced followers in the leader's mntr")
+        wait_for(lambda: mntr(ens, leader).get("zk_synced_observers") == "1", 10,
+                 "one synced observer in the leader's mntr")
+        self.assertEqual(mntr(ens, 4).get("zk_server_state"), "observer")
         follower = ens.followers()[0]
+        self.assertEqual(mntr(ens, follower).get("zk_server_state"), "follower")
         writer = self.member_client(ens, follower)
         writer.create("/elect", b"via follower %d" % follower)
         for i in ens.ids:
