@@ -1,6 +1,7 @@
 // Path validation and splitting, mirroring ZooKeeper's PathUtils on UTF-8 input.
 #include "engine/path.h"
 
+#include <array>
 #include <cstdint>
 
 namespace rk {
@@ -39,6 +40,13 @@ bool is_forbidden_char(uint32_t c) {
          (c >= 0xFFF0 && c <= 0xFFFF) || c > 0xFFFF;  // > U+FFFF: a surrogate pair in Java
 }
 
+// Printable ASCII except '/' and '.': bytes whose validity depends on nothing around them.
+constexpr std::array<bool, 256> kPlainByte = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '/' && c != '.';
+  return plain;
+}();
+
 }  // namespace
 
 bool is_valid_path(std::string_view path) {
@@ -47,6 +55,10 @@ bool is_valid_path(std::string_view path) {
   if (path.back() == '/') return false;
   size_t i = 1;
   while (i < path.size()) {
+    // Most bytes are printable ASCII other than '/' and '.': nothing to decode or look back at.
+    while (kPlainByte[static_cast<uint8_t>(path[i])]) {
+      if (++i == path.size()) return true;
+    }
     char c = path[i];
     char last = path[i - 1];
     if (c == '\0') return false;
