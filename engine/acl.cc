@@ -95,21 +95,25 @@ const AclRef& read_acl_unsafe() {
   return acl;
 }
 
-AclRef make_acl(AclList acl) {
+AclRef make_acl(AclList&& acl) {
   if (acl == *open_acl_unsafe()) return open_acl_unsafe();
   return std::make_shared<const AclList>(std::move(acl));
 }
 
+AclRef make_acl(const AclList& acl) {
+  if (acl == *open_acl_unsafe()) return open_acl_unsafe();
+  return std::make_shared<const AclList>(acl);
+}
+
 Err fixup_acl(const AclList& requested, const std::vector<Id>& auth_ids, AclList& out) {
   out.clear();
+  if (requested.empty()) return Err::kInvalidAcl;
   out.reserve(requested.size());
-  AclList unique;
-  unique.reserve(requested.size());
-  for (const Acl& a : requested) {
-    if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
-  }
-  if (unique.empty()) return Err::kInvalidAcl;
-  for (const Acl& a : unique) {
+  // Duplicates are skipped where they repeat an earlier entry, which visits the entries a
+  // de-duplicated copy would hold, in the same order, without making the copy.
+  for (auto at = requested.begin(); at != requested.end(); ++at) {
+    const Acl& a = *at;
+    if (std::find(requested.begin(), at, a) != at) continue;
     const Id& id = a.id;
     if (id.scheme == "world" && id.id == "anyone") {
       out.push_back(a);

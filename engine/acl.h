@@ -17,7 +17,9 @@ using AclRef = std::shared_ptr<const AclList>;
 
 const AclRef& open_acl_unsafe();  // world:anyone, all permissions
 const AclRef& read_acl_unsafe();  // world:anyone, read only
-AclRef make_acl(AclList acl);     // shares open_acl_unsafe() when equal to it
+// Shares open_acl_unsafe() when equal to it (no copy, no allocation), else a new list.
+AclRef make_acl(AclList&& acl);
+AclRef make_acl(const AclList& acl);
 
 // Validates `requested` and expands "auth" entries to the caller's authenticated ids.
 // Duplicates are removed first. Returns kInvalidAcl for an empty list, an unknown scheme,
