@@ -72,6 +72,8 @@ void WatchManager::add(std::string_view path, WatcherId watcher, WatchKind kind)
 }
 
 void WatchManager::trigger(std::string_view path, EventType type, std::vector<FiredWatch>& out) {
+  RK_ASSERT(exact_path_bits(type) != 0);
+  if (paths_.empty()) return;  // nothing watched anywhere: no path to hash
   size_t first_fired = out.size();
   fire_exact(path, type, out);
   // Recursive watches never see NodeChildrenChanged: a child's creation or deletion already
