@@ -42,6 +42,11 @@ const Node* DataTree::find(std::string_view path) const {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
+const Node* DataTree::find(const HashedPath& path) const {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
 Node* DataTree::find_mutable(std::string_view path) {
   auto it = nodes_.find(path);
   return it == nodes_.end() ? nullptr : &it->second;

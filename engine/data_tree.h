@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/acl.h"
+#include "engine/path.h"
 #include "engine/types.h"
 
 namespace rk {
@@ -67,6 +68,7 @@ class DataTree {
   explicit DataTree(bool extended_types_enabled = false);
 
   const Node* find(std::string_view path) const;
+  const Node* find(const HashedPath& path) const;  // path.hash is path_hash(path.path)
   // The Stat a client sees (DataNode.copyStat).
   Stat stat_of(const Node& node) const;
 
@@ -116,17 +118,13 @@ class DataTree {
   void for_each(const std::function<void(const std::string&, const Node&)>& visit) const;
 
  private:
-  struct PathHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   Node* find_mutable(std::string_view path);
   void index_owner(const std::string& path, int64_t owner);
   void unindex_owner(std::string_view path, int64_t owner);
   void erase_descendants(const std::string& path);
 
   bool extended_types_enabled_;
-  std::unordered_map<std::string, Node, PathHash, std::equal_to<>> nodes_;
+  std::unordered_map<std::string, Node, PathHash, PathEq> nodes_;
   std::unordered_map<SessionId, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
   std::set<std::string> ttls_;

@@ -2,6 +2,8 @@
 // reserved paths a client may not delete.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,5 +28,35 @@ std::string_view node_name(std::string_view path);
 
 // "/", "/zookeeper", "/zookeeper/quota", "/zookeeper/config" (DataTree.isSpecialPath).
 bool is_special_path(std::string_view path);
+
+// The hash every path-keyed table of the engine uses, so a path hashed once can be looked up
+// in all of them (validation probes the in-flight changes, then the tree, then records a
+// change for the same path).
+inline size_t path_hash(std::string_view path) { return std::hash<std::string_view>{}(path); }
+
+// A path and its path_hash(). The view must outlive the lookups it is used for.
+struct HashedPath {
+  std::string_view path;
+  size_t hash;
+};
+inline HashedPath hashed_path(std::string_view path) { return HashedPath{path, path_hash(path)}; }
+
+// Hash and equality for tables keyed by std::string that are probed with a string_view or a
+// HashedPath (whose hash is not computed again). Deliberately not noexcept: libstdc++ then
+// keeps each node's hash, so a rehash or a bucket walk never hashes a stored key again.
+struct PathHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view path) const { return path_hash(path); }
+  size_t operator()(const HashedPath& key) const { return key.hash; }
+};
+struct PathEq {
+  using is_transparent = void;
+  static std::string_view view(std::string_view path) { return path; }
+  static std::string_view view(const HashedPath& key) { return key.path; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) == view(b);
+  }
+};
 
 }  // namespace rk

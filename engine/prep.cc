@@ -78,20 +78,20 @@ bool is_write_op(OpCode type) {
   }
 }
 
-NodeView Prep::view(std::string_view path) const {
+NodeView Prep::view(const HashedPath& path) const {
   if (const NodeView* pending = pending_.find(path)) return *pending;
   const Node* node = tree_.find(path);
   if (node == nullptr) return NodeView{};
   return NodeView{true, node->stat, static_cast<int32_t>(node->children.size()), node->acl};
 }
 
-void Prep::record_parent(std::string_view parent, const NodeView& before, int child_delta,
+void Prep::record_parent(const HashedPath& parent, const NodeView& before, int child_delta,
                          Txn& txn, int32_t new_cversion) {
   NodeView after = before;
   after.child_count += child_delta;
   after.stat.cversion = new_cversion;
   after.stat.pzxid = txn.zxid;
-  pending_.add(txn.zxid, std::string(parent), std::move(after));
+  pending_.add(txn.zxid, std::string(parent.path), parent.hash, std::move(after));
 }
 
 void Prep::write(Request& request, const std::vector<Id>& ids, Txn& txn) {
@@ -146,7 +146,11 @@ Err Prep::create(Request& request, const std::vector<Id>& ids, Txn& txn) {
   std::string path = std::move(request.path);
   size_t slash = path.rfind('/');
   if (slash == std::string::npos || path.find('\0') != std::string::npos) return Err::kBadArguments;
-  std::string parent(slash == 0 ? kRootPath : std::string_view(path).substr(0, slash));
+  // A view into `path`, except for a sequential node, whose suffix may move path's bytes.
+  std::string sequential_parent;
+  std::string_view parent_name = slash == 0 ? kRootPath : std::string_view(path).substr(0, slash);
+  if (mode.sequential) parent_name = sequential_parent.assign(parent_name);
+  HashedPath parent = hashed_path(parent_name);
 
   AclList acl;
   if (Err e = fixup_acl(request.acl, ids, acl); e != Err::kOk) return e;
@@ -159,7 +163,8 @@ Err Prep::create(Request& request, const std::vector<Id>& ids, Txn& txn) {
     path += suffix;
   }
   if (!is_valid_path(path)) return Err::kBadArguments;
-  if (view(path).exists) return Err::kNodeExists;
+  size_t path_hash_value = path_hash(path);
+  if (view(HashedPath{path, path_hash_value}).exists) return Err::kNodeExists;
   if (node_kind(parent_view.stat.ephemeral_owner, config_.extended_types_enabled) ==
       NodeKind::kEphemeral) {
     return Err::kNoChildrenForEphemerals;
@@ -178,7 +183,7 @@ Err Prep::create(Request& request, const std::vector<Id>& ids, Txn& txn) {
   }
   record_parent(parent, parent_view, +1, txn, new_cversion);
   NodeStat stat{txn.zxid, txn.zxid, txn.zxid, txn.time_ms, txn.time_ms, 0, 0, 0, owner};
-  pending_.add(txn.zxid, path, NodeView{true, stat, 0, make_acl(acl)});
+  pending_.add(txn.zxid, path, path_hash_value, NodeView{true, stat, 0, make_acl(acl)});
 
   txn.path = std::move(path);
   txn.data = std::move(request.data);
@@ -191,17 +196,18 @@ Err Prep::create(Request& request, const std::vector<Id>& ids, Txn& txn) {
 Err Prep::remove(const Request& request, const std::vector<Id>& ids, Txn& txn) {
   const std::string& path = request.path;
   if (!valid_delete_path(path)) return Err::kBadArguments;
-  std::string_view parent = parent_path(path);
+  HashedPath parent = hashed_path(parent_path(path));
   NodeView parent_view = view(parent);
   if (!parent_view.exists) return Err::kNoNode;
   if (!acl_permits(*parent_view.acl, perm::kDelete, ids)) return Err::kNoAuth;
-  NodeView node = view(path);
+  HashedPath key = hashed_path(path);
+  NodeView node = view(key);
   if (!node.exists) return Err::kNoNode;
   if (Err e = check_version(node.stat.version, request.version); e != Err::kOk) return e;
   if (node.child_count > 0) return Err::kNotEmpty;
 
   record_parent(parent, parent_view, -1, txn, parent_view.stat.cversion);
-  pending_.add(txn.zxid, path, NodeView{});
+  pending_.add(txn.zxid, path, key.hash, NodeView{});
   txn.path = path;
   return Err::kOk;
 }
@@ -209,26 +215,28 @@ Err Prep::remove(const Request& request, const std::vector<Id>& ids, Txn& txn) {
 Err Prep::remove_container(const std::string& path, Txn& txn) {
   txn.type = OpCode::kDeleteContainer;
   if (!valid_delete_path(path)) return Err::kBadArguments;
-  NodeView node = view(path);
+  HashedPath key = hashed_path(path);
+  NodeView node = view(key);
   if (!node.exists) return Err::kNoNode;
   if (node.child_count > 0) return Err::kNotEmpty;
   // ZooKeeper refuses session ephemerals here (with BadVersion) and nothing else.
   if (node_kind(node.stat.ephemeral_owner, config_.extended_types_enabled) == NodeKind::kEphemeral) {
     return Err::kBadVersion;
   }
-  std::string_view parent = parent_path(path);
+  HashedPath parent = hashed_path(parent_path(path));
   NodeView parent_view = view(parent);
   if (!parent_view.exists) return Err::kNoNode;
 
   record_parent(parent, parent_view, -1, txn, parent_view.stat.cversion);
-  pending_.add(txn.zxid, path, NodeView{});
+  pending_.add(txn.zxid, path, key.hash, NodeView{});
   txn.path = path;
   return Err::kOk;
 }
 
 Err Prep::set_data(Request& request, const std::vector<Id>& ids, Txn& txn) {
   if (!is_valid_path(request.path)) return Err::kBadArguments;
-  NodeView node = view(request.path);
+  HashedPath key = hashed_path(request.path);
+  NodeView node = view(key);
   if (!node.exists) return Err::kNoNode;
   if (!acl_permits(*node.acl, perm::kWrite, ids)) return Err::kNoAuth;
   if (Err e = check_version(node.stat.version, request.version); e != Err::kOk) return e;
@@ -237,7 +245,7 @@ Err Prep::set_data(Request& request, const std::vector<Id>& ids, Txn& txn) {
   node.stat.mtime = txn.time_ms;
   node.stat.mzxid = txn.zxid;
   txn.version = node.stat.version;
-  pending_.add(txn.zxid, request.path, std::move(node));
+  pending_.add(txn.zxid, request.path, key.hash, std::move(node));
   txn.path = std::move(request.path);
   txn.data = std::move(request.data);
   txn.data_is_null = request.data_is_null;
@@ -320,7 +328,7 @@ void Prep::close_session(Txn& txn) {
   for (const std::string& path : doomed) {
     // ZooKeeper leaves the parent's child count as it was here; we drop it, so a delete of
     // the parent validated before this txn applies does not see a phantom child.
-    std::string_view parent = parent_path(path);
+    HashedPath parent = hashed_path(parent_path(path));
     NodeView parent_view = view(parent);
     if (parent_view.exists) record_parent(parent, parent_view, -1, txn, parent_view.stat.cversion);
     pending_.add(txn.zxid, path, NodeView{});

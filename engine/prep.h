@@ -34,7 +34,8 @@ class Prep {
   void delete_container(std::string path, Txn& txn);
 
   // The node as validation sees it: the newest in-flight view, else the tree.
-  NodeView view(std::string_view path) const;
+  NodeView view(std::string_view path) const { return view(hashed_path(path)); }
+  NodeView view(const HashedPath& path) const;
 
  private:
   Err one_op(Request& request, const std::vector<Id>& ids, Txn& txn);
@@ -46,7 +47,7 @@ class Prep {
   Err remove_container(const std::string& path, Txn& txn);
   void multi(Request& request, const std::vector<Id>& ids, Txn& txn);
   // Records the parent's view after a child is added (+1) or removed (-1).
-  void record_parent(std::string_view parent, const NodeView& before, int child_delta, Txn& txn,
+  void record_parent(const HashedPath& parent, const NodeView& before, int child_delta, Txn& txn,
                      int32_t new_cversion);
 
   const DataTree& tree_;
