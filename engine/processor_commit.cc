@@ -43,8 +43,9 @@ void Processor::Impl::deliver_events(Zxid zxid) {
   }
 }
 
-static Response write_response(const InFlight& flight, Zxid zxid, OpCode txn_type, ApplyResult& rc) {
-  Response reply;
+// The reply to a committed write, filled in place in the message that carries it.
+static void fill_write_response(Response& reply, const InFlight& flight, Zxid zxid, OpCode txn_type,
+                                ApplyResult& rc) {
   reply.xid = flight.xid;
   reply.zxid = zxid;
   reply.type = flight.request_type;
@@ -54,12 +55,12 @@ static Response write_response(const InFlight& flight, Zxid zxid, OpCode txn_typ
     // carry the errors (FinalRequestProcessor never sets err for multi).
     reply.err = Err::kOk;
     reply.results = std::move(rc.results);
-    return reply;
+    return;
   }
   if (reply.err != Err::kOk) {
     // A multi refused as a whole (it did not decode) answers with a bare header.
     if (flight.request_type == OpCode::kMulti) reply.type = OpCode::kError;
-    return reply;
+    return;
   }
   switch (flight.request_type) {
     case OpCode::kCreate:
@@ -78,7 +79,6 @@ static Response write_response(const InFlight& flight, Zxid zxid, OpCode txn_typ
     default:
       break;
   }
-  return reply;
 }
 
 void Processor::Impl::finish_write(InFlight& flight, SessionId session, Zxid zxid, OpCode txn_type,
@@ -100,7 +100,9 @@ void Processor::Impl::finish_write(InFlight& flight, SessionId session, Zxid zxi
                          false, flight.has_read_only};
       out_.send(make_connect_reply(conn->ref, std::move(ok)));
     } else {
-      send_reply(*conn, write_response(flight, zxid, txn_type, rc), flight.received_mono_ms);
+      Outbound message = reply_to(conn->ref);
+      fill_write_response(message.reply, flight, zxid, txn_type, rc);
+      send_reply(*conn, std::move(message), flight.received_mono_ms);
     }
   }
   drain(session);
@@ -155,7 +157,9 @@ void Processor::Impl::deliver_held(Connection& conn, std::vector<Outbound>&& mes
 
 // ---- output
 
-void Processor::Impl::send_reply(Connection& conn, Response&& reply, int64_t received_mono_ms) {
+void Processor::Impl::send_reply(Connection& conn, Outbound&& message, int64_t received_mono_ms) {
+  RK_ASSERT(message.kind == Outbound::Kind::kReply && message.conn == conn.ref);
+  const Response& reply = message.reply;
   int64_t latency_ms = std::max<int64_t>(0, now_mono_ms_ - received_mono_ms);
   ConnectionStats& s = conn.stats;
   ++s.sent;
@@ -174,7 +178,7 @@ void Processor::Impl::send_reply(Connection& conn, Response&& reply, int64_t rec
   g.latency_max_ms = std::max(g.latency_max_ms, latency_ms);
   g.latency_total_ms += latency_ms;
   ++g.latency_count;
-  out_.send(make_reply(conn.ref, std::move(reply)));
+  out_.send(std::move(message));
 }
 
 void Processor::Impl::send_event(Connection& conn, WatchEvent&& event) {
@@ -219,13 +223,14 @@ void Processor::Impl::abort_inflight(Err err) {
     }
     if (conn != nullptr) {
       if (conn->stats.queued > 0) --conn->stats.queued;
-      Response reply;
+      Outbound message = reply_to(conn->ref);
+      Response& reply = message.reply;
       reply.xid = flight.xid;
       reply.zxid = last_processed_zxid_;
       reply.err = err;
       // A bare header: no body, not even a multi's.
       reply.type = flight.request_type == OpCode::kMulti ? OpCode::kError : flight.request_type;
-      send_reply(*conn, std::move(reply), flight.received_mono_ms);
+      send_reply(*conn, std::move(message), flight.received_mono_ms);
     }
     drain(session);
   }

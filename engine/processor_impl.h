@@ -106,7 +106,8 @@ struct Processor::Impl {
   void drain(SessionId session);
   void end_session(SessionId session);
   void deliver_held(Connection& conn, std::vector<Outbound>&& messages);
-  void send_reply(Connection& conn, Response&& reply, int64_t received_mono_ms);
+  // `message` is a reply_to(conn.ref) with its Response filled in.
+  void send_reply(Connection& conn, Outbound&& message, int64_t received_mono_ms);
   void send_event(Connection& conn, WatchEvent&& event);
   void send_close(const ConnRef& ref);
   void abort_inflight(Err err);
@@ -171,10 +172,16 @@ struct Processor::Impl {
 // FinalRequestProcessor's short names for the last operation of a connection.
 const char* op_short_name(OpCode type);
 
-inline Outbound make_reply(const ConnRef& conn, Response&& reply) {
+// A reply to `conn` whose Response is filled in place (no Response is moved into it).
+inline Outbound reply_to(const ConnRef& conn) {
   Outbound o;
   o.kind = Outbound::Kind::kReply;
   o.conn = conn;
+  return o;
+}
+
+inline Outbound make_reply(const ConnRef& conn, Response&& reply) {
+  Outbound o = reply_to(conn);
   o.reply = std::move(reply);
   return o;
 }

@@ -30,7 +30,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 void Processor::Impl::run_read(Connection& conn, Request& request, int64_t received_mono_ms) {
-  Response reply;
+  Outbound message = reply_to(conn.ref);
+  Response& reply = message.reply;
   reply.xid = request.xid;
   reply.type = request.type;
   reply.err = read_op(conn, request, reply);
@@ -42,7 +43,7 @@ void Processor::Impl::run_read(Connection& conn, Request& request, int64_t recei
     reply = std::move(bare);
   }
   reply.zxid = last_processed_zxid_;
-  send_reply(conn, std::move(reply), received_mono_ms);
+  send_reply(conn, std::move(message), received_mono_ms);
 }
 
 Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply) {
