@@ -1,21 +1,44 @@
 // Txn encoding and bounds-checked decoding; the layout is written down in txn_codec.h.
 #include "engine/txn_codec.h"
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
 namespace rk {
 namespace {
 
+// Encoding is two passes over the same field list (encode_body): a Sizer adds up the bytes,
+// then the record's room is made once and a Writer stores each field at a cursor, with no
+// per-field capacity check or append.
+class Sizer {
+ public:
+  void u8(uint8_t) { bytes_ += 1; }
+  void i32(int32_t) { bytes_ += 4; }
+  void i64(int64_t) { bytes_ += 8; }
+  void str(std::string_view s) { bytes_ += 4 + s.size(); }
+  void data(const std::string& d, bool is_null) { bytes_ += 4 + (is_null ? 0 : d.size()); }
+  void acl(const AclList& acl) {
+    bytes_ += 4;
+    for (const Acl& a : acl) bytes_ += 4 + 4 + a.id.scheme.size() + 4 + a.id.id.size();
+  }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  size_t bytes_ = 0;
+};
+
+// Stores into room the Sizer measured; the field list is the same, so it fits exactly.
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
-  void u8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void i32(int32_t v) { put(static_cast<uint64_t>(static_cast<uint32_t>(v)), 4); }
-  void i64(int64_t v) { put(static_cast<uint64_t>(v), 8); }
+  explicit Writer(char* at) : at_(at) {}
+  void u8(uint8_t v) { *at_++ = static_cast<char>(v); }
+  void i32(int32_t v) { put(static_cast<uint32_t>(v)); }
+  void i64(int64_t v) { put(static_cast<uint64_t>(v)); }
   void str(std::string_view s) {
     i32(static_cast<int32_t>(s.size()));
-    out_.append(s);
+    if (!s.empty()) std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
   }
   void data(const std::string& d, bool is_null) {
     if (is_null) {
@@ -32,15 +55,20 @@ class Writer {
       str(a.id.id);
     }
   }
+  const char* at() const { return at_; }
 
  private:
-  // Little-endian, as the format says; one append per field rather than one per byte.
-  void put(uint64_t v, int bytes) {
-    char le[8];
-    for (int i = 0; i < bytes; ++i) le[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-    out_.append(le, static_cast<size_t>(bytes));
+  // Little-endian, as the format says: one store on a little-endian host.
+  template <class U>
+  void put(U v) {
+    if constexpr (std::endian::native == std::endian::little) {
+      std::memcpy(at_, &v, sizeof(v));
+    } else {
+      for (size_t i = 0; i < sizeof(v); ++i) at_[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    }
+    at_ += sizeof(v);
   }
-  std::string& out_;
+  char* at_;
 };
 
 // Reads from untrusted bytes: every read checks the remaining length; the first failure
@@ -124,7 +152,8 @@ bool is_sub_type(OpCode type) {
   }
 }
 
-void encode_body(const Txn& txn, Writer& w) {
+template <class W>
+void encode_body(const Txn& txn, W& w) {
   switch (txn.type) {
     case OpCode::kCreate:
     case OpCode::kCreate2:
@@ -241,16 +270,26 @@ bool decode_body(Txn& txn, Reader& r, bool nested) {
   }
 }
 
-}  // namespace
-
-void encode_txn(const Txn& txn, std::string& out) {
-  Writer w(out);
+template <class W>
+void encode_fields(const Txn& txn, W& w) {
   w.i64(txn.session_id);
   w.i32(txn.cxid);
   w.i64(txn.zxid);
   w.i64(txn.time_ms);
   w.i32(static_cast<int32_t>(txn.type));
   encode_body(txn, w);
+}
+
+}  // namespace
+
+void encode_txn(const Txn& txn, std::string& out) {
+  Sizer sizer;
+  encode_fields(txn, sizer);
+  const size_t start = out.size();
+  out.resize(start + sizer.bytes());
+  Writer w(out.data() + start);
+  encode_fields(txn, w);
+  RK_ASSERT(w.at() == out.data() + out.size());
 }
 
 Result<Txn> decode_txn(std::string_view bytes) {
