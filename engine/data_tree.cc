@@ -102,10 +102,13 @@ Err DataTree::create_node(std::string_view path, std::string data, bool data_is_
   std::string_view parent_name = parent_path(path);
   Node* parent = find_mutable(parent_name);
   if (parent == nullptr) return Err::kNoNode;
-  if (Node* existing = find_mutable(path)) {
+  // One probe both finds a node already there and makes room for a new one (a rehash moves
+  // no node, so `parent` stays valid).
+  auto [it, inserted] = nodes_.try_emplace(std::string(path));
+  if (!inserted) {
     // Replay over a fuzzy snapshot: the node may already be there. Keep the parent's
     // cversion/pzxid moving forward as the original create did (DataTree.processTxn).
-    existing->acl = std::move(acl);
+    it->second.acl = std::move(acl);
     if (parent_cversion != -1 && parent_cversion > parent->stat.cversion) {
       parent->stat.cversion = parent_cversion;
       parent->stat.pzxid = zxid;
@@ -120,10 +123,7 @@ Err DataTree::create_node(std::string_view path, std::string data, bool data_is_
     parent->stat.pzxid = zxid;
   }
   parent->children.emplace(node_name(path));
-  AclRef parent_acl = parent->acl;
 
-  auto [it, inserted] = nodes_.try_emplace(std::string(path));
-  RK_ASSERT(inserted);
   Node& node = it->second;
   data_size_ += static_cast<int64_t>(path.size() + data.size());
   node.data = std::move(data);
@@ -134,7 +134,7 @@ Err DataTree::create_node(std::string_view path, std::string data, bool data_is_
   if (out != nullptr) *out = stat_of(node);
   if (events != nullptr) {
     events->push_back(TreeEvent{EventType::kNodeCreated, it->first, node.acl});
-    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent_acl});
+    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent->acl});
   }
   return Err::kOk;
 }

@@ -68,10 +68,10 @@ ApplyResult apply_one(DataTree& tree, Txn& txn, std::vector<TreeEvent>* events) 
     case OpCode::kCreate2:
     case OpCode::kCreateContainer:
     case OpCode::kCreateTtl:
-      rc.path = txn.path;
       rc.err = tree.create_node(txn.path, std::move(txn.data), txn.data_is_null,
                                 make_acl(std::move(txn.acl)), owner_for(txn), txn.parent_cversion,
                                 txn.zxid, txn.time_ms, &rc.stat, events);
+      rc.path = std::move(txn.path);  // the txn is used up; the tree copied what it keeps
       break;
     case OpCode::kDelete:
     case OpCode::kDeleteContainer:
