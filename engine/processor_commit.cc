@@ -16,7 +16,9 @@ void Processor::Impl::apply_committed(InFlight& flight) {
   const OpCode txn_type = flight.txn.type;
   const int32_t timeout_ms = flight.txn.timeout_ms;
   events_.clear();
-  ApplyResult rc = apply_txn(tree_, std::move(flight.txn), &events_);
+  // Events exist only for watches: with none anywhere, the tree is not asked for them.
+  std::vector<TreeEvent>* events = watches_.path_count() == 0 ? nullptr : &events_;
+  ApplyResult rc = apply_txn(tree_, std::move(flight.txn), events);
   pending_.applied(zxid);
   last_processed_zxid_ = std::max(last_processed_zxid_, zxid);
   if (txn_type == OpCode::kCreateSession) sessions_.add(session, timeout_ms, now_mono_ms_);
