@@ -105,9 +105,13 @@ void Processor::handle(Inbound&& in, int64_t now_wall_ms, int64_t now_mono_ms) {
 void Processor::commit(Zxid durable_zxid) {
   std::deque<InFlight>& inflight = impl_->inflight_;
   while (!inflight.empty() && inflight.front().txn.zxid <= durable_zxid) {
-    InFlight flight = std::move(inflight.front());
-    inflight.pop_front();
+    // Applied where it waited: applying sends and may log (at the back) but never removes
+    // from inflight_, so the front stays put until it is popped here.
+    InFlight& flight = inflight.front();
+    const Zxid zxid = flight.txn.zxid;
     impl_->apply_committed(flight);
+    RK_ASSERT(!inflight.empty() && &inflight.front() == &flight && flight.txn.zxid == zxid);
+    inflight.pop_front();
   }
   if (!impl_->sync_waiters_.empty()) impl_->drain_syncs();
 }

@@ -93,7 +93,12 @@ struct Processor::Impl {
   bool exceeds_buffer(const Request& request) const;
   void submit_write(Connection& conn, Request&& request);
   void issue_close(SessionId session);
+  // Hands a txn to the log (its zxid is the next one) and keeps it in inflight_.
   Zxid log_txn(InFlight&& flight);
+  // Or in place: begin_txn() adds an InFlight at the back of inflight_ with the txn's header
+  // set; once its body is filled, log_back() logs it. Nothing else touches inflight_ between.
+  InFlight& begin_txn(SessionId session, int32_t cxid, OpCode type);
+  Zxid log_back();
   Connection* alive(const ConnRef& ref);
   void drop_connection(const ConnRef& ref);
   void send_or_hold(Connection& conn, std::vector<Outbound>&& messages);

@@ -282,17 +282,34 @@ void Processor::Impl::on_request(const ConnRef& ref, Request&& request) {
 // ---- writes
 
 Zxid Processor::Impl::log_txn(InFlight&& flight) {
-  Zxid zxid = ++last_logged_zxid_;
-  flight.txn.zxid = zxid;
-  for (Txn& op : flight.txn.ops) op.zxid = zxid;
-  out_.log(flight.txn);
   inflight_.push_back(std::move(flight));
+  return log_back();
+}
+
+InFlight& Processor::Impl::begin_txn(SessionId session, int32_t cxid, OpCode type) {
+  InFlight& flight = inflight_.emplace_back();
+  Txn& txn = flight.txn;  // the header make_txn would set, written in place
+  txn.session_id = session;
+  txn.cxid = cxid;
+  txn.zxid = last_logged_zxid_ + 1;
+  txn.time_ms = now_wall_ms_;
+  txn.type = type;
+  return flight;
+}
+
+Zxid Processor::Impl::log_back() {
+  RK_ASSERT(!inflight_.empty());
+  Txn& txn = inflight_.back().txn;
+  Zxid zxid = ++last_logged_zxid_;
+  txn.zxid = zxid;
+  for (Txn& op : txn.ops) op.zxid = zxid;
+  out_.log(txn);
   return zxid;
 }
 
 void Processor::Impl::submit_write(Connection& conn, Request&& request) {
-  InFlight flight;
-  flight.txn = make_txn(conn.session, request.xid, last_logged_zxid_ + 1, now_wall_ms_, request.type);
+  // Built where it waits for its commit: no Txn or InFlight is moved on the way.
+  InFlight& flight = begin_txn(conn.session, request.xid, request.type);
   if (request.type == OpCode::kCloseSession) {
     (void)sessions_.set_closing(conn.session);
     prep_.close_session(flight.txn);
@@ -304,7 +321,7 @@ void Processor::Impl::submit_write(Connection& conn, Request&& request) {
   flight.xid = request.xid;
   flight.request_type = request.type;
   flight.received_mono_ms = now_mono_ms_;
-  Zxid zxid = log_txn(std::move(flight));
+  Zxid zxid = log_back();
   locals_[conn.session].fifo.push_back(Waiting{Waiting::Kind::kWrite, zxid, conn.ref, {}, {}, now_mono_ms_});
   ++outstanding_;
   ++conn.stats.queued;
