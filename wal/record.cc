@@ -4,6 +4,11 @@
 
 #include <endian.h>
 #include <xxhash.h>
+#if defined(__x86_64__)
+// XXH3 through libxxhash's run-time dispatch: the AVX2 (or AVX-512) kernel where the CPU has
+// it, SSE2 otherwise. Every kernel computes the same XXH3 value, so the format is unchanged.
+#include <xxh_x86dispatch.h>
+#endif
 
 #include <cstring>
 
