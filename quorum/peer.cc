@@ -95,6 +95,12 @@ msg::Notification Peer::my_notification() const {
 void Peer::on_notification(ServerId from, const msg::Notification& n) {
   if (role_ != Role::kLooking) {
     if (n.sender_role == Role::kLooking) core_.send(from, my_notification());
+    // A leader told that a member serves a later epoch's leader has been left behind (it
+    // was hung or cut off): it steps down now rather than after syncLimit ticks.
+    if (role_ == Role::kLeading && n.sender_role != Role::kLooking && n.vote.leader != config_.id &&
+        n.vote.epoch > epoch()) {
+      look();
+    }
     return;
   }
   // An established leader announces itself: join it.
@@ -122,6 +128,9 @@ void Peer::on_message(ServerId from, const Message& message) {
     if (leader_->on_message(from, message) == Leader::Outcome::kStepDown) look();
   } else if (follower_ && from == follower_->leader()) {
     if (follower_->on_message(message) == Follower::Outcome::kLook) look();
+  } else if (follower_ && std::holds_alternative<msg::Ping>(message)) {
+    // Pinged by a leader we do not follow: tell it whom we follow (see on_notification).
+    core_.send(from, my_notification());
   }
 }
 

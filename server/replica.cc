@@ -13,6 +13,15 @@
 namespace rk {
 namespace {
 
+// The peer is ticked this many times per tickTime, with limits scaled to match: a dead or
+// hung peer is noticed within a quarter tick of syncLimit x tickTime, not up to a whole
+// tick late, and lost election messages are resent sooner.
+constexpr int32_t kTicksPerTickTime = 4;
+
+int32_t peer_tick_ms(const ServerConfig& config) {
+  return std::max(1, config.tick_time_ms / kTicksPerTickTime);
+}
+
 const char* role_name(quorum::Role role) {
   switch (role) {
     case quorum::Role::kLooking: return "LOOKING";
@@ -38,8 +47,8 @@ quorum::PeerConfig peer_config(const ServerConfig& config, uint64_t incarnation)
   for (const QuorumMember& m : config.members) {
     peer.members.push_back(quorum::Member{m.id, m.role == PeerRole::kObserver});
   }
-  peer.init_limit_ticks = config.init_limit_ticks;
-  peer.sync_limit_ticks = config.sync_limit_ticks;
+  peer.init_limit_ticks = config.init_limit_ticks * kTicksPerTickTime;
+  peer.sync_limit_ticks = config.sync_limit_ticks * kTicksPerTickTime;
   peer.incarnation = incarnation;
   return peer;
 }
@@ -89,7 +98,7 @@ Status Replica::boot(Processor& processor, int wake_fd) {
           static_cast<unsigned long long>(incarnation));
   peer_->start();
   run_effects();
-  next_tick_ms_ = now_mono_ms_ + config_.tick_time_ms;
+  next_tick_ms_ = now_mono_ms_ + peer_tick_ms(config_);
   return Status::ok();
 }
 
@@ -114,8 +123,8 @@ int64_t Replica::step(int64_t now_wall_ms, int64_t now_mono_ms) {
   if (now_mono_ms >= next_tick_ms_) {
     peer_->on_tick();
     run_effects();
-    send_touches();
-    next_tick_ms_ = now_mono_ms + config_.tick_time_ms;
+    if (++ticks_ % kTicksPerTickTime == 0) send_touches();
+    next_tick_ms_ = now_mono_ms + peer_tick_ms(config_);
   }
   end_burst();
   return std::max<int64_t>(0, next_tick_ms_ - now_mono_ms);

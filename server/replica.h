@@ -88,6 +88,7 @@ class Replica final : public quorum::StateSource {
   std::vector<Txn> batch_;       // leader: logged by the processor, not proposed yet
   Zxid reported_durable_ = 0;    // the last durable zxid told to the peer
   int64_t next_tick_ms_ = 0;
+  uint64_t ticks_ = 0;
   int64_t now_wall_ms_ = 0;
   int64_t now_mono_ms_ = 0;
   ReplicaStatus status_;
