@@ -16,13 +16,13 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <future>
 #include <limits>
 #include <span>
 #include <string_view>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/loop_thread.h"
 #include "base/uring.h"
 
 namespace rk {
@@ -1222,18 +1222,8 @@ Status PeerNet::open() {
 Status PeerNet::start() {
   std::lock_guard lock(lifecycle_mutex_);
   RK_ASSERT(listen_fds_[0] >= 0 && listen_fds_[1] >= 0 && !thread_.joinable());
-  std::promise<Status> ready;
-  std::future<Status> setup = ready.get_future();
-  thread_ = std::thread([this, &ready] {
-    Loop loop(*this);
-    Status st = loop.init();
-    const bool ok = st.is_ok();
-    ready.set_value(std::move(st));  // `ready` is not touched after this
-    if (ok) loop.run();
-  });
-  Status st = setup.get();
+  Status st = start_loop_thread<Loop>(*this, thread_);
   if (!st) {
-    thread_.join();
     return Status::error("peer network: " + st.message());
   }
   RK_INFO("peer network: member %lld listening on quorum port %u and election port %u, "

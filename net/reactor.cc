@@ -16,12 +16,12 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <future>
 #include <memory>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/loop_thread.h"
 #include "base/uring.h"
 #include "net/buffer_ring.h"
 #include "net/client_codec.h"
@@ -788,18 +788,8 @@ Status Reactor::open() {
 Status Reactor::start() {
   std::lock_guard lock(lifecycle_mutex_);
   RK_ASSERT(listen_fd_ >= 0 && !thread_.joinable());
-  std::promise<Status> ready;
-  std::future<Status> setup = ready.get_future();
-  thread_ = std::thread([this, &ready] {
-    Loop loop(*this);
-    Status st = loop.init();
-    const bool ok = st.is_ok();
-    ready.set_value(std::move(st));  // `ready` is not touched after this
-    if (ok) loop.run();
-  });
-  Status st = setup.get();
+  Status st = start_loop_thread<Loop>(*this, thread_);
   if (!st) {
-    thread_.join();
     return Status::error("reactor " + std::to_string(id_) + ": " + st.message());
   }
   RK_INFO("reactor %u: serving port %u", id_, unsigned{bound_port_});

@@ -188,16 +188,7 @@ class Member:
 
     # harness.Server's interface for failure logs and the at-exit stop.
     def new_log_lines(self, lines=harness.LOG_TAIL_LINES):
-        if not os.path.exists(self.log_path):
-            return "(no log)"
-        with open(self.log_path, "rb") as f:
-            f.seek(self.log_printed_bytes)
-            data = f.read()
-        self.log_printed_bytes += len(data)
-        text = data.decode("utf-8", "replace").splitlines()
-        skipped = len(text) - lines
-        head = ["... (%d earlier lines in %s)" % (skipped, self.log_path)] if skipped > 0 else []
-        return "\n".join(head + text[-lines:])
+        return harness.new_log_lines(self, lines)
 
     def print_log(self, reason):
         self.failed = True

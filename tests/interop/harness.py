@@ -100,6 +100,21 @@ def _die_with_parent():
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def new_log_lines(process, lines=LOG_TAIL_LINES):
+    """The last `lines` lines `process` (a Server or an ensemble member: log_path,
+    log_printed_bytes) logged since the previous call."""
+    if not process.log_path or not os.path.exists(process.log_path):
+        return "(no log)"
+    with open(process.log_path, "rb") as f:
+        f.seek(process.log_printed_bytes)
+        data = f.read()
+    process.log_printed_bytes += len(data)
+    text = data.decode("utf-8", "replace").splitlines()
+    skipped = len(text) - lines
+    head = ["... (%d earlier lines in %s)" % (skipped, process.log_path)] if skipped > 0 else []
+    return "\n".join(head + text[-lines:])
+
+
 class Server:
     """One server process. kind is "ringkeeper" or "zookeeper".
 
@@ -260,17 +275,7 @@ class Server:
         return four_letter(self.host, self.port, cmd)
 
     def new_log_lines(self, lines=LOG_TAIL_LINES):
-        """The last `lines` lines logged since the previous call."""
-        if not self.log_path or not os.path.exists(self.log_path):
-            return "(no log)"
-        with open(self.log_path, "rb") as f:
-            f.seek(self.log_printed_bytes)
-            data = f.read()
-        self.log_printed_bytes += len(data)
-        text = data.decode("utf-8", "replace").splitlines()
-        skipped = len(text) - lines
-        head = ["... (%d earlier lines in %s)" % (skipped, self.log_path)] if skipped > 0 else []
-        return "\n".join(head + text[-lines:])
+        return new_log_lines(self, lines)
 
     def print_log(self, reason):
         self.failed = True
