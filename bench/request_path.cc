@@ -37,6 +37,7 @@ constexpr int64_t kMonoMs = 1000;
 class Sink final : public EngineOutput {
  public:
   void send(Outbound&& message) override { outbound_.push_back(new Outbound(std::move(message))); }
+  void send_owned(std::unique_ptr<Outbound> message) override { outbound_.push_back(message.release()); }
   void log(const Txn& txn) override { append_unsealed_frame(txn, frames_); }
 
   // The log's part of a burst: seal the batch (the write itself is the kernel's).

@@ -41,6 +41,9 @@ class EngineOutput {
  public:
   virtual ~EngineOutput() = default;
   virtual void send(Outbound&& message) = 0;  // to the reactor that owns message.conn
+  // The same for a message already on the heap, which the owner keeps as it is (the hot
+  // path: replies are filled in place and never moved). By default it is moved into send().
+  virtual void send_owned(std::unique_ptr<Outbound> message) { send(std::move(*message)); }
   virtual void log(const Txn& txn) = 0;       // append to the txn log (zxids strictly rising)
 
   // A learner of an ensemble (ReplicaRole::kLearner) hands these to its leader; a standalone

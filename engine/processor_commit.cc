@@ -102,8 +102,8 @@ void Processor::Impl::finish_write(InFlight& flight, SessionId session, Zxid zxi
                          false, flight.has_read_only};
       out_.send(make_connect_reply(conn->ref, std::move(ok)));
     } else {
-      Outbound message = reply_to(conn->ref);
-      fill_write_response(message.reply, flight, zxid, txn_type, rc);
+      std::unique_ptr<Outbound> message = reply_to(conn->ref);
+      fill_write_response(message->reply, flight, zxid, txn_type, rc);
       send_reply(*conn, std::move(message), flight.received_mono_ms);
     }
   }
@@ -159,9 +159,10 @@ void Processor::Impl::deliver_held(Connection& conn, std::vector<Outbound>&& mes
 
 // ---- output
 
-void Processor::Impl::send_reply(Connection& conn, Outbound&& message, int64_t received_mono_ms) {
-  RK_ASSERT(message.kind == Outbound::Kind::kReply && message.conn == conn.ref);
-  const Response& reply = message.reply;
+void Processor::Impl::send_reply(Connection& conn, std::unique_ptr<Outbound> message,
+                                 int64_t received_mono_ms) {
+  RK_ASSERT(message->kind == Outbound::Kind::kReply && message->conn == conn.ref);
+  const Response& reply = message->reply;
   int64_t latency_ms = std::max<int64_t>(0, now_mono_ms_ - received_mono_ms);
   ConnectionStats& s = conn.stats;
   ++s.sent;
@@ -180,7 +181,7 @@ void Processor::Impl::send_reply(Connection& conn, Outbound&& message, int64_t r
   g.latency_max_ms = std::max(g.latency_max_ms, latency_ms);
   g.latency_total_ms += latency_ms;
   ++g.latency_count;
-  out_.send(std::move(message));
+  out_.send_owned(std::move(message));
 }
 
 void Processor::Impl::send_event(Connection& conn, WatchEvent&& event) {
@@ -225,8 +226,8 @@ void Processor::Impl::abort_inflight(Err err) {
     }
     if (conn != nullptr) {
       if (conn->stats.queued > 0) --conn->stats.queued;
-      Outbound message = reply_to(conn->ref);
-      Response& reply = message.reply;
+      std::unique_ptr<Outbound> message = reply_to(conn->ref);
+      Response& reply = message->reply;
       reply.xid = flight.xid;
       reply.zxid = last_processed_zxid_;
       reply.err = err;

@@ -112,7 +112,7 @@ struct Processor::Impl {
   void end_session(SessionId session);
   void deliver_held(Connection& conn, std::vector<Outbound>&& messages);
   // `message` is a reply_to(conn.ref) with its Response filled in.
-  void send_reply(Connection& conn, Outbound&& message, int64_t received_mono_ms);
+  void send_reply(Connection& conn, std::unique_ptr<Outbound> message, int64_t received_mono_ms);
   void send_event(Connection& conn, WatchEvent&& event);
   void send_close(const ConnRef& ref);
   void abort_inflight(Err err);
@@ -177,16 +177,19 @@ struct Processor::Impl {
 // FinalRequestProcessor's short names for the last operation of a connection.
 const char* op_short_name(OpCode type);
 
-// A reply to `conn` whose Response is filled in place (no Response is moved into it).
-inline Outbound reply_to(const ConnRef& conn) {
-  Outbound o;
-  o.kind = Outbound::Kind::kReply;
-  o.conn = conn;
+// A reply to `conn`, on the heap where the reactor will read it, whose Response is filled in
+// place: neither the Response nor the message is moved on the way out.
+inline std::unique_ptr<Outbound> reply_to(const ConnRef& conn) {
+  std::unique_ptr<Outbound> o(new Outbound);  // default-initialized: no zeroing first
+  o->kind = Outbound::Kind::kReply;
+  o->conn = conn;
   return o;
 }
 
 inline Outbound make_reply(const ConnRef& conn, Response&& reply) {
-  Outbound o = reply_to(conn);
+  Outbound o;
+  o.kind = Outbound::Kind::kReply;
+  o.conn = conn;
   o.reply = std::move(reply);
   return o;
 }

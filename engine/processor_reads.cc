@@ -30,8 +30,8 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 void Processor::Impl::run_read(Connection& conn, Request& request, int64_t received_mono_ms) {
-  Outbound message = reply_to(conn.ref);
-  Response& reply = message.reply;
+  std::unique_ptr<Outbound> message = reply_to(conn.ref);
+  Response& reply = message->reply;
   reply.xid = request.xid;
   reply.type = request.type;
   reply.err = read_op(conn, request, reply);

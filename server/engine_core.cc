@@ -73,6 +73,11 @@ void EngineCore::send(Outbound&& message) {
   outbound_[message.conn.reactor].push_back(new Outbound(std::move(message)));
 }
 
+void EngineCore::send_owned(std::unique_ptr<Outbound> message) {
+  RK_ASSERT(message->conn.reactor < outbound_.size());
+  outbound_[message->conn.reactor].push_back(message.release());
+}
+
 void EngineCore::log(const Txn& txn) {
   if (replica_ != nullptr) {
     replica_->on_logged(txn);

@@ -69,6 +69,7 @@ class EngineCore final : public EngineLink, public EngineOutput {
   void deliver_outbound();
   void check_log_health();
   void send(Outbound&& message) override;
+  void send_owned(std::unique_ptr<Outbound> message) override;
   void log(const Txn& txn) override;
   void forward_write(SessionId session, const std::vector<Id>& ids, const Request& request) override;
   void forward_session(SessionId session, int32_t timeout_ms) override;
