@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -79,7 +80,8 @@ struct ConnectionStats {
   uint64_t queued = 0;        // requests received and not answered yet
   uint64_t received = 0;      // packets
   uint64_t sent = 0;          // packets (replies and watch events)
-  std::string last_op = "NA"; // FinalRequestProcessor's short names: GETD, CREA, PING, ...
+  // FinalRequestProcessor's short names: GETD, CREA, PING, ... (static strings, op_short_name)
+  std::string_view last_op = "NA";
   int32_t last_cxid = -1;
   Zxid last_zxid = -1;
   int64_t last_response_wall_ms = 0;
