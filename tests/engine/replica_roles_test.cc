@@ -41,13 +41,18 @@ class ReplicaRoles : public ::testing::Test {
     learner_.commit_all();
   }
 
-  Client learner_connect() {
-    Client c;
-    c.conn = learner_.new_conn();
+  // A client's first handshake: no session yet.
+  static ConnectRequest new_session() {
     ConnectRequest req;
     req.timeout_ms = 30000;
     req.passwd = std::string(16, '\0');
-    learner_.send_connect(c.conn, req);
+    return req;
+  }
+
+  Client learner_connect() {
+    Client c;
+    c.conn = learner_.new_conn();
+    learner_.send_connect(c.conn, new_session());
     replicate();
     for (size_t i = 0; i < learner_.out.sent.size(); ++i) {
       const Outbound& m = learner_.out.sent[i];
@@ -76,10 +81,7 @@ TEST_F(ReplicaRoles, LeaderNumbersTxnsInItsEpoch) {
 TEST_F(ReplicaRoles, LearnerSessionIsMadeByTheLeaderAndAnsweredAtCommit) {
   Client c;
   c.conn = learner_.new_conn();
-  ConnectRequest req;
-  req.timeout_ms = 30000;
-  req.passwd = std::string(16, '\0');
-  learner_.send_connect(c.conn, req);
+  learner_.send_connect(c.conn, new_session());
   // Nothing is answered, nothing is logged locally: the session goes to the leader.
   EXPECT_TRUE(learner_.out.sent.empty());
   EXPECT_TRUE(learner_.out.logged.empty());
@@ -159,10 +161,7 @@ TEST_F(ReplicaRoles, LookingClosesClientsAndRefusesNewOnes) {
   EXPECT_TRUE(learner_.closed(c.conn));
   learner_.out.sent.clear();
   ConnRef other = learner_.new_conn();
-  ConnectRequest req;
-  req.timeout_ms = 30000;
-  req.passwd = std::string(16, '\0');
-  learner_.send_connect(other, req);
+  learner_.send_connect(other, new_session());
   EXPECT_TRUE(learner_.closed(other));
   EXPECT_TRUE(learner_.out.forwarded_sessions.empty());
   // The session itself lives on.
@@ -240,8 +239,7 @@ TEST_F(ReplicaRoles, AForwardTheLeaderNeverGotDoesNotHoldUpTheResumedSession) {
   learner_.out.forwarded.clear();  // the frame was lost with its link
   // The client gives up on the connection and resumes its session on a new one.
   ConnRef again = learner_.new_conn();
-  ConnectRequest req;
-  req.timeout_ms = 30000;
+  ConnectRequest req = new_session();
   req.session_id = c.session;
   req.passwd = SessionTable::password(c.session);
   learner_.send_connect(again, req);
