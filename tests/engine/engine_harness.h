@@ -236,4 +236,36 @@ class EngineHarness {
   uint32_t next_slot_ = 1;
 };
 
+// An engine with extended types (TTL nodes) on, as the node-kind workloads need.
+inline EngineConfig extended_types() {
+  EngineConfig c;
+  c.extended_types_enabled = true;
+  return c;
+}
+
+// Every kind of node through the real request path (a and b are two sessions): persistent,
+// persistent sequential, ephemeral and ephemeral sequential of two owners, a container with a
+// child, a TTL node, null data, a non-open ACL, and an ACL changed after the create.
+inline void populate_every_kind(EngineHarness& h, Client& a, Client& b) {
+  ASSERT_EQ(h.call(a, op_create("/p", "data")).err, Err::kOk);
+  ASSERT_EQ(h.call(a, op_create("/p/s-", "x", CreateMode::kPersistentSequential)).err, Err::kOk);
+  ASSERT_EQ(h.call(a, op_create("/p/e", "", CreateMode::kEphemeral)).err, Err::kOk);
+  ASSERT_EQ(h.call(b, op_create("/p/f", "", CreateMode::kEphemeralSequential)).err, Err::kOk);
+  ASSERT_EQ(h.call(a, op_create("/box", "", CreateMode::kContainer, open_acl(), OpCode::kCreateContainer)).err,
+            Err::kOk);
+  ASSERT_EQ(h.call(a, op_create("/box/in")).err, Err::kOk);
+  Request ttl = op_create("/ttl", "t", CreateMode::kPersistentWithTtl, open_acl(), OpCode::kCreateTtl);
+  ttl.ttl = 60000;
+  ASSERT_EQ(h.call(a, ttl).err, Err::kOk);
+  Request null_data = op_create("/null");
+  null_data.data_is_null = true;
+  ASSERT_EQ(h.call(a, null_data).err, Err::kOk);
+  AclList mixed = {{perm::kRead, {"ip", "10.0.0.0/8"}}, {perm::kAll, {"digest", "u:abc="}}};
+  ASSERT_EQ(h.call(a, op_create("/acl", "secret", CreateMode::kPersistent, mixed)).err, Err::kOk);
+  // Still writable by anyone, so callers can go on changing /p.
+  ASSERT_EQ(h.call(a, op_set_acl("/p", {{perm::kRead, {"ip", "10.0.0.0/8"}}, {perm::kAll, {"world", "anyone"}}}))
+                .err,
+            Err::kOk);
+}
+
 }  // namespace rk::testing

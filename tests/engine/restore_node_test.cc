@@ -47,36 +47,11 @@ DataTree rebuild(const DataTree& from) {
   return to;
 }
 
-EngineConfig extended() {
-  EngineConfig c;
-  c.extended_types_enabled = true;
-  return c;
-}
-
-void populate(EngineHarness& h, Client& a, Client& b) {
-  ASSERT_EQ(h.call(a, op_create("/p", "data")).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/p/s-", "x", CreateMode::kPersistentSequential)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/p/e", "", CreateMode::kEphemeral)).err, Err::kOk);
-  ASSERT_EQ(h.call(b, op_create("/p/f", "", CreateMode::kEphemeralSequential)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box", "", CreateMode::kContainer, open_acl(), OpCode::kCreateContainer)).err,
-            Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box/in")).err, Err::kOk);
-  Request ttl = op_create("/ttl", "t", CreateMode::kPersistentWithTtl, open_acl(), OpCode::kCreateTtl);
-  ttl.ttl = 60000;
-  ASSERT_EQ(h.call(a, ttl).err, Err::kOk);
-  Request null_data = op_create("/null");
-  null_data.data_is_null = true;
-  ASSERT_EQ(h.call(a, null_data).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_set_acl("/p", {{perm::kRead, {"ip", "10.0.0.0/8"}}, {perm::kAll, {"world", "anyone"}}}))
-                .err,
-            Err::kOk);
-}
-
 TEST(RestoreNode, RebuiltTreeEqualsTheOriginal) {
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect();
-  populate(h, a, b);
+  populate_every_kind(h, a, b);
   DataTree copy = rebuild(h.tree());
   EXPECT_EQ(tree_digest(copy), tree_digest(h.tree()));
   EXPECT_EQ(shape(copy), shape(h.tree()));
@@ -112,10 +87,10 @@ TEST(RestoreNode, RefusesOrphansAndDuplicatesAndOverwritesBuiltIns) {
 }
 
 TEST(ProcessorRestore, InstallsTreeSessionsAndZxidThenReplays) {
-  EngineHarness live(extended());
+  EngineHarness live(extended_types());
   Client a = live.connect();
   Client b = live.connect(6000);
-  populate(live, a, b);
+  populate_every_kind(live, a, b);
   Zxid zxid = live.proc().last_processed_zxid();
   size_t mark = live.out.logged.size();
   ASSERT_EQ(live.call(a, op_set_data("/p", "later")).err, Err::kOk);
@@ -125,7 +100,7 @@ TEST(ProcessorRestore, InstallsTreeSessionsAndZxidThenReplays) {
   for (const Session& s : live.proc().sessions().all()) sessions.emplace_back(s.id, s.timeout_ms);
   RecordingOutput out;
   const int64_t now_mono_ms = 777'000;
-  Processor p(extended(), now_mono_ms, out);
+  Processor p(extended_types(), now_mono_ms, out);
   DataTree snapshot_tree = rebuild(live.tree());  // as fuzzy as it gets: already the final state
   p.restore(std::move(snapshot_tree), sessions, zxid, now_mono_ms);
   EXPECT_EQ(p.last_processed_zxid(), zxid);

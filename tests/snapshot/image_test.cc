@@ -13,35 +13,15 @@ using namespace rk::testing;
 
 constexpr int64_t kWallMs = 1'700'000'000'123;
 
-EngineConfig extended() {
-  EngineConfig c;
-  c.extended_types_enabled = true;
-  return c;
-}
-
 std::vector<std::pair<SessionId, int32_t>> session_list(const SessionTable& table) {
   std::vector<std::pair<SessionId, int32_t>> out;
   for (const Session& s : table.all()) out.emplace_back(s.id, s.timeout_ms);
   return out;
 }
 
-// A tree with ephemerals, a container, a TTL node, null data, a non-open ACL, and enough
-// data to need several nodes chunks.
+// Every node kind, and enough data to need several nodes chunks.
 void populate(EngineHarness& h, Client& a, Client& b) {
-  ASSERT_EQ(h.call(a, op_create("/p", "data")).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/p/e", "", CreateMode::kEphemeral)).err, Err::kOk);
-  ASSERT_EQ(h.call(b, op_create("/p/f", "", CreateMode::kEphemeralSequential)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box", "", CreateMode::kContainer, open_acl(), OpCode::kCreateContainer)).err,
-            Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box/in")).err, Err::kOk);
-  Request ttl = op_create("/ttl", "t", CreateMode::kPersistentWithTtl, open_acl(), OpCode::kCreateTtl);
-  ttl.ttl = 60000;
-  ASSERT_EQ(h.call(a, ttl).err, Err::kOk);
-  Request null_data = op_create("/null");
-  null_data.data_is_null = true;
-  ASSERT_EQ(h.call(a, null_data).err, Err::kOk);
-  AclList mixed = {{perm::kRead, {"ip", "10.0.0.0/8"}}, {perm::kAll, {"digest", "u:abc="}}};
-  ASSERT_EQ(h.call(a, op_create("/acl", "secret", CreateMode::kPersistent, mixed)).err, Err::kOk);
+  populate_every_kind(h, a, b);
   ASSERT_EQ(h.call(a, op_create("/big")).err, Err::kOk);
   for (int i = 0; i < 1500; ++i) {  // about 3 MiB of data: several 1 MiB chunks
     ASSERT_EQ(h.call(a, op_create("/big/n" + std::to_string(i), std::string(2000, 'a' + i % 26))).err, Err::kOk);
@@ -49,7 +29,7 @@ void populate(EngineHarness& h, Client& a, Client& b) {
 }
 
 TEST(SnapshotImage, RoundTripsTreeSessionsAndZxid) {
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect(8000);
   populate(h, a, b);
@@ -70,7 +50,7 @@ TEST(SnapshotImage, RoundTripsTreeSessionsAndZxid) {
 }
 
 TEST(SnapshotImage, BytesWrittenAsASnapshotFileAreASnapshot) {
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect(8000);
   populate(h, a, b);

@@ -13,31 +13,9 @@ namespace {
 
 using namespace rk::testing;
 
-EngineConfig extended() {
-  EngineConfig c;
-  c.extended_types_enabled = true;
-  return c;
-}
-
-// Every kind of node: persistent, ephemeral, sequential, container, TTL, null and empty
-// data, ACLs other than the open one, a deep path, and many siblings.
+// Every node kind, a deep path, and many siblings.
 void populate(EngineHarness& h, Client& a, Client& b) {
-  ASSERT_EQ(h.call(a, op_create("/p", "data")).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/p/s-", "x", CreateMode::kPersistentSequential)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/p/e", "", CreateMode::kEphemeral)).err, Err::kOk);
-  ASSERT_EQ(h.call(b, op_create("/p/f", "", CreateMode::kEphemeralSequential)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box", "", CreateMode::kContainer, open_acl(), OpCode::kCreateContainer)).err,
-            Err::kOk);
-  ASSERT_EQ(h.call(a, op_create("/box/in")).err, Err::kOk);
-  Request ttl = op_create("/ttl", "t", CreateMode::kPersistentWithTtl, open_acl(), OpCode::kCreateTtl);
-  ttl.ttl = 60000;
-  ASSERT_EQ(h.call(a, ttl).err, Err::kOk);
-  Request null_data = op_create("/null");
-  null_data.data_is_null = true;
-  ASSERT_EQ(h.call(a, null_data).err, Err::kOk);
-  AclList mixed = {{perm::kRead, {"ip", "10.0.0.0/8"}}, {perm::kAll, {"digest", "u:abc="}}};
-  ASSERT_EQ(h.call(a, op_create("/acl", "secret", CreateMode::kPersistent, mixed)).err, Err::kOk);
-  ASSERT_EQ(h.call(a, op_set_acl("/p", {{perm::kRead, {"world", "anyone"}}})).err, Err::kOk);
+  populate_every_kind(h, a, b);
   ASSERT_EQ(h.call(a, op_create("/d1")).err, Err::kOk);
   ASSERT_EQ(h.call(a, op_create("/d1/d2")).err, Err::kOk);
   ASSERT_EQ(h.call(a, op_create("/d1/d2/d3", std::string(3000, 'z'))).err, Err::kOk);
@@ -50,7 +28,7 @@ void populate(EngineHarness& h, Client& a, Client& b) {
 
 TEST(SnapshotRoundTrip, EveryNodeKindSessionsAndZxidsComeBack) {
   for (size_t chunk_bytes : {size_t{200}, size_t{4096}, size_t{1} << 20}) {
-    EngineHarness h(extended());
+    EngineHarness h(extended_types());
     Client a = h.connect();
     Client b = h.connect(8000);
     populate(h, a, b);
@@ -91,7 +69,7 @@ TEST(SnapshotRoundTrip, FreshTreeAndNoSessions) {
 }
 
 TEST(SnapshotWriter, ReportsResultAndWakesTheEngine) {
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect();
   populate(h, a, b);
@@ -145,7 +123,7 @@ TEST(SnapshotWriter, FailureIsAStatusAndLeavesNothing) {
 }
 
 TEST(SnapshotWriter, AbandonedSnapshotRemovesItsTempFile) {
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect();
   populate(h, a, b);
@@ -165,7 +143,7 @@ TEST(SnapshotWriter, AbandonedSnapshotRemovesItsTempFile) {
 TEST(SnapshotWriter, FullQueueStopsSerialization) {
   // The temp name is a FIFO with no reader: the file thread blocks opening it and takes
   // nothing off its queue, like a disk that cannot keep up. step() must then do no work.
-  EngineHarness h(extended());
+  EngineHarness h(extended_types());
   Client a = h.connect();
   Client b = h.connect();
   populate(h, a, b);
