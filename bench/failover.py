@@ -36,6 +36,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "interop"))
+import harness  # noqa: E402  (the interop tests' four-letter-word client)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "127.0.0.1"
 STOCK_MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
@@ -142,16 +145,9 @@ def free_ports(n):
 
 
 def four_letter(port, word, timeout_s=FOUR_LETTER_TIMEOUT_S):
+    """The answer, or None when the member does not answer."""
     try:
-        with socket.create_connection((HOST, port), timeout=timeout_s) as s:
-            s.sendall(word.encode())
-            chunks = []
-            while True:
-                data = s.recv(65536)
-                if not data:
-                    break
-                chunks.append(data)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return harness.four_letter(HOST, port, word, timeout_s=timeout_s)
     except OSError:
         return None
 

@@ -11,16 +11,21 @@ namespace rk {
 
 // ---- learner side
 
-// The write waits in its session's FIFO, unnumbered, until the leader's txn for it arrives
-// (learn) and commits; the leader numbers and validates it against its own pending changes.
-void Processor::Impl::forward_write(Connection& conn, Request&& request) {
+// A forwarded write waits in its session's FIFO, unnumbered, until the leader's txn for it
+// arrives (learn) and commits; the leader numbers and validates it against its own pending
+// changes.
+static Waiting forwarded(const ConnRef& conn, OpCode type, int32_t xid, int64_t now_mono_ms) {
   Waiting w;
   w.kind = Waiting::Kind::kWrite;
-  w.conn = conn.ref;
-  w.received_mono_ms = now_mono_ms_;
-  w.xid = request.xid;
-  w.request_type = request.type;
-  locals_[conn.session].fifo.push_back(std::move(w));
+  w.conn = conn;
+  w.received_mono_ms = now_mono_ms;
+  w.xid = xid;
+  w.request_type = type;
+  return w;
+}
+
+void Processor::Impl::forward_write(Connection& conn, Request&& request) {
+  locals_[conn.session].fifo.push_back(forwarded(conn.ref, request.type, request.xid, now_mono_ms_));
   ++outstanding_;
   ++conn.stats.queued;
   out_.forward_write(conn.session, conn.ids, request);
@@ -32,12 +37,7 @@ SessionId Processor::Impl::forward_session(Connection& conn, const ConnectReques
   SessionId id = sessions_.next_id();
   int32_t timeout_ms = conn.stats.timeout_ms;
   sessions_.add(id, timeout_ms, now_mono_ms_);
-  Waiting w;
-  w.kind = Waiting::Kind::kWrite;
-  w.conn = conn.ref;
-  w.received_mono_ms = now_mono_ms_;
-  w.xid = 0;
-  w.request_type = OpCode::kCreateSession;
+  Waiting w = forwarded(conn.ref, OpCode::kCreateSession, 0, now_mono_ms_);
   w.has_read_only = req.has_read_only;
   locals_[id].fifo.push_back(std::move(w));
   ++outstanding_;

@@ -60,6 +60,14 @@ PeerChannel channel_of(const quorum::Message& message) {
                                                                    : PeerChannel::kQuorum;
 }
 
+// Each frame is encoded into a string of its own, which the network takes over.
+template <class Message>
+void send_frame(PeerNet& net, quorum::ServerId to, PeerChannel channel, const Message& message) {
+  std::string frame;
+  quorum::encode_frame(message, frame);
+  net.send(to, channel, std::move(frame));
+}
+
 }  // namespace
 
 Replica::Replica(const ServerConfig& config, Storage& storage) : config_(config), storage_(storage) {}
@@ -221,9 +229,7 @@ void Replica::on_service(quorum::ServerId from, quorum::ServiceMessage& message)
     if (!leading || m->epoch != epoch) return;
     // Everything taken so far, including what this step logged and proposes next.
     quorum::svc::SyncReply reply{epoch, m->session, m->xid, processor_->last_logged_zxid()};
-    encoded_.clear();
-    quorum::encode_frame(quorum::ServiceMessage(reply), encoded_);
-    net_->send(from, PeerChannel::kQuorum, encoded_);
+    send_frame(*net_, from, PeerChannel::kQuorum, quorum::ServiceMessage(reply));
   } else if (auto* m = std::get_if<quorum::svc::SyncReply>(&message)) {
     if (processor_->role() != ReplicaRole::kLearner || m->epoch != epoch || from != peer_->leader()) return;
     processor_->sync_reply(m->session, m->xid, m->zxid);
@@ -233,15 +239,11 @@ void Replica::on_service(quorum::ServerId from, quorum::ServiceMessage& message)
 void Replica::send_to_leader(const quorum::ServiceMessage& message) {
   quorum::ServerId leader = peer_->leader();
   if (leader == 0 || leader == config_.my_id) return;  // the client is closed on role change
-  encoded_.clear();
-  quorum::encode_frame(message, encoded_);
-  net_->send(leader, PeerChannel::kQuorum, encoded_);
+  send_frame(*net_, leader, PeerChannel::kQuorum, message);
 }
 
 void Replica::send_message(quorum::ServerId to, const quorum::Message& message) {
-  encoded_.clear();
-  quorum::encode_frame(message, encoded_);
-  net_->send(to, channel_of(message), encoded_);
+  send_frame(*net_, to, channel_of(message), message);
 }
 
 void Replica::send_touches() {
@@ -310,7 +312,7 @@ void Replica::apply_role(const quorum::effect::RoleChanged& change) {
       break;
     case quorum::Role::kLeading:
       processor_->set_role(ReplicaRole::kLeader, make_zxid(change.epoch, 0), now_mono_ms_);
-      status_.leader_since_mono_ms = now_mono_ms_;
+      leader_since_mono_ms_ = now_mono_ms_;
       break;
     case quorum::Role::kFollowing:
     case quorum::Role::kObserving:
@@ -368,7 +370,7 @@ ReplicaStatus Replica::status() const {
   s.learners = counts.learners;
   s.synced_followers = counts.synced_followers;
   s.synced_observers = counts.synced_observers;
-  s.leader_since_mono_ms = status_.leader_since_mono_ms;
+  s.leader_since_mono_ms = leader_since_mono_ms_;
   return s;
 }
 

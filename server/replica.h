@@ -91,11 +91,10 @@ class Replica final : public quorum::StateSource {
   uint64_t ticks_ = 0;
   int64_t now_wall_ms_ = 0;
   int64_t now_mono_ms_ = 0;
-  ReplicaStatus status_;
+  int64_t leader_since_mono_ms_ = 0;  // when this member last became leader
 
   // Scratch reused across steps.
   std::vector<PeerFrame> frames_;
-  std::string encoded_;
   std::vector<std::pair<SessionId, int32_t>> touched_;
 };
 

@@ -102,5 +102,56 @@ TEST(Peer, LeaderTakesBackAVoterThatPromisedItsEpochToIt) {
   EXPECT_TRUE(std::holds_alternative<msg::NewEpoch>(sends.back().message));
 }
 
+TEST(Peer, LeaderToldOfALaterEpochsLeaderStepsDown) {
+  EmptyState state;
+  Peer a(PeerConfig{.id = 1, .members = kThree}, PersistedState{}, state);
+  make_leader_with_epoch_one(a);
+  ASSERT_EQ(a.epoch(), 1);
+  // A member following someone in our own epoch (or an older one) is no news.
+  a.on_message(3, msg::Notification{Vote{1, 1, 0}, 1, Role::kFollowing});
+  a.on_message(3, msg::Notification{Vote{2, 0, 0}, 1, Role::kFollowing});
+  EXPECT_EQ(a.role(), Role::kLeading);
+  // One following the leader of a later epoch: we were left behind (hung, cut off).
+  a.on_message(3, msg::Notification{Vote{2, 2, 0}, 1, Role::kFollowing});
+  EXPECT_EQ(a.role(), Role::kLooking);
+}
+
+// Member 3 of three follows member 1, which announced itself as the established leader.
+void make_follower_of_one(Peer& c) {
+  c.start();
+  c.on_message(1, msg::Notification{Vote{1, 1, 0}, 1, Role::kLeading});
+  ASSERT_EQ(c.role(), Role::kFollowing);
+  ASSERT_EQ(c.leader(), 1);
+  (void)c.take_effects();
+}
+
+TEST(Peer, FollowerPingedByALeaderItDoesNotFollowSaysWhomItFollows) {
+  EmptyState state;
+  Peer c(PeerConfig{.id = 3, .members = kThree}, PersistedState{}, state);
+  make_follower_of_one(c);
+  c.on_message(2, msg::Ping{7, 1, 0, 0});
+  EXPECT_EQ(c.role(), Role::kFollowing);
+  auto sends = effects_of<effect::Send>(c.take_effects());
+  ASSERT_EQ(sends.size(), 1u);
+  EXPECT_EQ(sends[0].to, 2);
+  const auto* n = std::get_if<msg::Notification>(&sends[0].message);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->vote.leader, 1);
+  EXPECT_EQ(n->sender_role, Role::kFollowing);
+}
+
+TEST(Peer, FollowerLooksAtOnceWhenItsLeadersConnectionEnds) {
+  EmptyState state;
+  Peer c(PeerConfig{.id = 3, .members = kThree}, PersistedState{}, state);
+  make_follower_of_one(c);
+  c.on_link_lost(2);  // not its leader
+  EXPECT_EQ(c.role(), Role::kFollowing);
+  c.on_link_lost(1);
+  EXPECT_EQ(c.role(), Role::kLooking);
+  auto roles = effects_of<effect::RoleChanged>(c.take_effects());
+  ASSERT_FALSE(roles.empty());
+  EXPECT_EQ(roles.back().role, Role::kLooking);
+}
+
 }  // namespace
 }  // namespace rk::quorum
