@@ -27,6 +27,9 @@ SNAP_COUNT=100000
 PREALLOC_KB=65536
 TICK_MS=2000
 STOCK_JAVA_FLAGS=${STOCK_JAVA_FLAGS:-}   # Debian's zkServer.sh passes no heap size
+# The resource phase also runs stock with a heap sized to hold the loaded znodes, so its RSS is
+# live data rather than garbage an unbounded heap has not collected yet.
+STOCK_SIZED_JAVA_FLAGS=${STOCK_SIZED_JAVA_FLAGS:--Xms1g -Xmx1g}
 
 usage() {
   cat <<USAGE
@@ -36,7 +39,7 @@ usage: bench/side_by_side.sh [options]
   --warmup S          warm-up seconds per run (2)
   --connections N     sessions per run (16)
   --depth M           outstanding requests per session (32)
-  --workloads LIST    comma list of create,set,get,mixed,latency (all)
+  --workloads LIST    comma list of create,set,get,mixed,latency (all; "" for none)
   --resources         also run the 1,000,000-znode resource phase
   --resource-nodes N  znodes loaded by the resource phase (1000000)
   --out DIR           where results.csv and the logs go (bench-results/<time>)
@@ -152,10 +155,13 @@ CFG
 
 spawn() {
   local name=$1 kind=$2 dir=${SERVER_DIR[$1]}
-  if [ "$kind" = stock ]; then
-    # As Debian's zkServer.sh starts it: the system java, no heap flags unless given.
+  if [ "$kind" != ringkeeper ]; then
+    # As Debian's zkServer.sh starts it: the system java, no heap flags unless given;
+    # "stock-sized" adds the heap of STOCK_SIZED_JAVA_FLAGS.
+    local flags=$STOCK_JAVA_FLAGS
+    [ "$kind" = stock-sized ] && flags="$STOCK_JAVA_FLAGS $STOCK_SIZED_JAVA_FLAGS"
     # shellcheck disable=SC2086
-    java "-Dzookeeper.log.dir=$dir" -XX:+HeapDumpOnOutOfMemoryError $STOCK_JAVA_FLAGS \
+    java "-Dzookeeper.log.dir=$dir" -XX:+HeapDumpOnOutOfMemoryError $flags \
       -Dzookeeper.snapCount=$SNAP_COUNT -Dzookeeper.preAllocSize=$PREALLOC_KB \
       -Dzookeeper.forceSync=yes -Dzookeeper.admin.enableServer=false \
       -cp "$(stock_classpath)" org.apache.zookeeper.server.quorum.QuorumPeerMain \
@@ -291,7 +297,7 @@ node_count() { four_letter "$1" srvr | awk -F': ' '/^Node count/ { print $2 }'; 
 resource_phase() {
   local kind name rss snap datadir_kib log_kib start_ns ready_ms nodes_after comparable
   printf 'server,nodes_loaded,load_s,rss_mib,newest_snapshot_bytes,data_dir_kib,log_dir_kib,restart_to_serving_ms,nodes_after_restart,restart_comparable\n' >"$OUT_DIR/resources.csv"
-  for kind in stock ringkeeper; do
+  for kind in stock stock-sized ringkeeper; do
     name="resources-$kind"
     start_server "$name" "$kind"
     log "resources: loading $RESOURCE_NODES znodes of 100 B into $kind"
@@ -323,6 +329,21 @@ resource_phase() {
     stop_server "$name"
   done
   column -t -s, "$OUT_DIR/resources.csv"
+  python3 - "$OUT_DIR/resources.csv" <<'PY'
+import csv, sys
+rows = {r["server"]: r for r in csv.DictReader(open(sys.argv[1]))}
+rk = rows.get("ringkeeper")
+for stock in ("stock", "stock-sized"):
+    s = rows.get(stock)
+    if not rk or not s:
+        continue
+    parts = []
+    for key, label in (("load_s", "load"), ("rss_mib", "RSS"), ("newest_snapshot_bytes", "snapshot"),
+                       ("restart_to_serving_ms", "restart")):
+        a, b = float(rk[key] or 0), float(s[key] or 0)
+        parts.append("%s %s" % (label, "%.2f" % (a / b) if b else "n/a"))
+    print("ringkeeper / %-11s %s" % (stock + ":", ", ".join(parts)))
+PY
 }
 
 # --- main --------------------------------------------------------------------------------
@@ -360,6 +381,6 @@ for workload in "${WORKLOAD_LIST[@]}"; do
   run_workload "$workload"
 done
 
-summarize | tee "$OUT_DIR/summary.txt"
+if [ -f "$CSV" ]; then summarize | tee "$OUT_DIR/summary.txt"; fi
 if [ "$RESOURCES" = 1 ]; then resource_phase | tee "$OUT_DIR/resources.txt"; fi
 log "raw results: $CSV"
