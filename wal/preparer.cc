@@ -19,6 +19,13 @@ namespace {
 
 constexpr size_t kZeroWriteBytes = 1 << 20;
 
+// fallocate mode (Linux 6.17): allocate written extents the block device zeroes itself with
+// an unmapping Write Zeroes (NVMe, SCSI, virtio-blk that offer it), so no zero crosses the
+// bus or the page cache. Refused (EOPNOTSUPP) where the file system or device lacks it.
+#ifndef FALLOC_FL_WRITE_ZEROES
+#define FALLOC_FL_WRITE_ZEROES 0x80
+#endif
+
 Status prepare_error(const std::string& dir, int err) {
   const bool full = err == ENOSPC || err == EDQUOT;
   return Status::error(std::string(full ? "disk full: " : "") +
@@ -125,15 +132,31 @@ Result<int> SegmentPreparer::prepare_once() {
   if (int err = fault.check()) return prepare_error(options_.dir, err);
   const int fd = open(temp_path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return prepare_error(options_.dir, errno);
-  // fallocate first: a full disk shows at once, and the extents come out contiguous. The
-  // zero writes then turn the unwritten extents into written ones, so a record write later
-  // is a plain overwrite and fdatasync has no metadata to carry.
+  // Written, zeroed extents, so a record write later is a plain overwrite and fdatasync has no
+  // metadata to carry: by the device's Write Zeroes where it offers it, else fallocate first
+  // (a full disk shows at once, the extents come out contiguous) and zero writes that turn
+  // the unwritten extents into written ones.
   int err = 0;
-  if (fallocate(fd, 0, 0, static_cast<off_t>(options_.segment_bytes)) != 0 &&
-      errno != EOPNOTSUPP) {
-    err = errno;
+  const off_t bytes = static_cast<off_t>(options_.segment_bytes);
+  const bool device_zeroed =
+      device_zeroes_ && fallocate(fd, FALLOC_FL_WRITE_ZEROES, 0, bytes) == 0;
+  if (!device_zeroed) {
+    if (device_zeroes_ && errno != EOPNOTSUPP && errno != EINVAL) {
+      err = errno;  // ENOSPC and real I/O errors count; "not supported" falls back
+    } else {
+      if (device_zeroes_) {
+        device_zeroes_ = false;
+        RK_INFO("txn log segments in %s are zero-filled by writes (no device Write Zeroes)",
+                options_.dir.c_str());
+      }
+      if (fallocate(fd, 0, 0, bytes) != 0 && errno != EOPNOTSUPP) err = errno;
+      if (err == 0) err = write_zeros(fd, zeros_, options_.segment_bytes);
+    }
+  } else if (!device_zeroes_logged_) {
+    device_zeroes_logged_ = true;
+    RK_INFO("txn log segments in %s are zeroed by the device (fallocate write-zeroes)",
+            options_.dir.c_str());
   }
-  if (err == 0) err = write_zeros(fd, zeros_, options_.segment_bytes);
   if (err == 0 && fsync(fd) != 0) err = errno;
   if (err == 0) {
     if (Status st = fsync_dir(options_.dir); !st) err = EIO;

@@ -1,5 +1,6 @@
 // Makes the txn log's next segment ahead of need, off the commit path: a file under the temp
-// name, preallocated, every block written with zeros, fsynced, its directory fsynced.
+// name, preallocated, every block written with zeros (by the device's Write Zeroes where the
+// kernel and device offer it, else by writes), fsynced, its directory fsynced.
 #pragma once
 
 #include <atomic>
@@ -53,6 +54,9 @@ class SegmentPreparer {
   const PreparerOptions options_;
   const std::string temp_path_;
   std::string zeros_;  // one write's worth of zero bytes, allocated once
+  // Worker thread only: the device's Write Zeroes is still to be tried (false once refused).
+  bool device_zeroes_ = true;
+  bool device_zeroes_logged_ = false;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
