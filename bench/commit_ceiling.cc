@@ -47,6 +47,7 @@ struct Config {
   std::string dir = ".";
   std::string csv;
   uint64_t prealloc_kib = 65536;  // zoo.cfg preAllocSize, the server's default
+  ZeroFill zero_fill = ZeroFill::kDevice;  // ringkeeper.txnLogZeroFill, the server's default
   bool verbose = false;
   bool encode_ahead = true;  // the log's next batch is appended while chains are in flight
 };
@@ -80,13 +81,14 @@ Txn bench_txn(Zxid zxid) {
 class LogContender {
  public:
   static Result<std::unique_ptr<LogContender>> open(const std::string& dir, uint64_t segment_bytes,
-                                                    bool encode_ahead) {
+                                                    ZeroFill zero_fill, bool encode_ahead) {
     std::unique_ptr<LogContender> c(new LogContender());
     c->encode_ahead_ = encode_ahead;
     if (Status st = c->doorbell_.open(); !st) return st;
     WalOptions options;  // the server's (server/storage.cc wal_options) but for the dir and size
     options.dir = dir;
     options.segment_bytes = segment_bytes;
+    options.zero_fill = zero_fill;
     options.wake_fd = c->doorbell_.fd();
     auto log = UringTxnLog::open(options, 0);
     if (!log) return log.status();
@@ -192,12 +194,13 @@ class LogContender {
 // wrapping around in its region. Every batch writes the same sealed frames the log would.
 class BareContender {
  public:
-  static Result<std::unique_ptr<BareContender>> open(const std::string& dir, uint64_t segment_bytes) {
+  static Result<std::unique_ptr<BareContender>> open(const std::string& dir, uint64_t segment_bytes,
+                                                     ZeroFill zero_fill) {
     std::unique_ptr<BareContender> c(new BareContender());
     c->segment_bytes_ = segment_bytes;
     if (mkdir(dir.c_str(), 0755) != 0) return Status::error("cannot create " + dir + ": " + std::strerror(errno));
     {
-      SegmentPreparer preparer(PreparerOptions{dir, segment_bytes});
+      SegmentPreparer preparer(PreparerOptions{dir, segment_bytes, zero_fill});
       if (Status st = preparer.wait_first_attempt(); !st) return st;
       auto fd = preparer.take(dir + "/bare.segment");
       if (!fd) return fd.status();
@@ -422,12 +425,13 @@ void usage() {
   std::fprintf(stderr,
                "usage: rk_commit_ceiling [--batches 1,8,64,256,1024] [--chains 1,4] [--slice-ms 500]\n"
                "                         [--pairs 6] [--dir .] [--csv FILE] [--prealloc-kib 65536] [--encode-at-flush]\n"
-               "                         [--verbose]\n"
+               "                         [--zero-fill device|writes] [--verbose]\n"
                "Alternates UringTxnLog and a bare io_uring write+fdatasync loop in slices (log, bare, log,\n"
                "bare, ...) for every batch size and chains in flight (at most %u), in a temp directory made\n"
                "under --dir (a real disk: the log's), and prints the log/bare throughput ratio per pair.\n"
                "The log's next batch is appended while its chains are in flight, as the engine does;\n"
-               "--encode-at-flush appends it only once a chain is free (encoding on the commit path).\n",
+               "--encode-at-flush appends it only once a chain is free (encoding on the commit path).\n"
+               "--zero-fill prepares both contenders' segments as ringkeeper.txnLogZeroFill does (device).\n",
                kChainsMax);
 }
 
@@ -460,6 +464,11 @@ int parse_args(int argc, char** argv, Config& c) {
     else if (arg == "--pairs") ok = (c.pairs = static_cast<unsigned>(std::atoi(value.c_str()))) > 0;
     else if (arg == "--dir") c.dir = value;
     else if (arg == "--csv") c.csv = value;
+    else if (arg == "--zero-fill") {
+      if (value == "device") c.zero_fill = ZeroFill::kDevice;
+      else if (value == "writes") c.zero_fill = ZeroFill::kWrites;
+      else ok = false;
+    }
     else if (arg == "--prealloc-kib") ok = (c.prealloc_kib = std::strtoull(value.c_str(), nullptr, 10)) >= 64;
     else ok = false;
     if (!ok) {
@@ -529,9 +538,9 @@ Status measure(const Config& config, LogContender& log, BareContender& bare, std
 
 Status run(const Config& config, const std::string& work_dir, std::vector<Row>& rows) {
   const uint64_t segment_bytes = config.prealloc_kib * 1024;
-  auto log = LogContender::open(work_dir + "/log", segment_bytes, config.encode_ahead);
+  auto log = LogContender::open(work_dir + "/log", segment_bytes, config.zero_fill, config.encode_ahead);
   if (!log) return log.status();
-  auto bare = BareContender::open(work_dir + "/bare", segment_bytes);
+  auto bare = BareContender::open(work_dir + "/bare", segment_bytes, config.zero_fill);
   if (!bare) return bare.status();
   if (Status st = (*log)->warm_up(); !st) return st;
   return measure(config, **log, **bare, rows);
@@ -560,11 +569,12 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a closed pipe must not skip the clean-up
   const size_t configs = config.batches.size() * config.chains.size();
   std::printf("rk_commit_ceiling: %zu configurations x %u pairs x 2 slices x %lld ms = %.1f s of slices "
-              "(plus drains and segment preparation)\n  records of %zu bytes framed, segments of %llu KiB, "
-              "in %s\n",
+              "(plus drains and segment preparation)\n  records of %zu bytes framed, segments of %llu KiB "
+              "(zero fill: %s), in %s\n",
               configs, config.pairs, static_cast<long long>(config.slice_ms),
               configs * config.pairs * 2 * config.slice_ms / 1000.0, make_frame(bench_txn(1), 1).size(),
-              static_cast<unsigned long long>(config.prealloc_kib), work_dir->c_str());
+              static_cast<unsigned long long>(config.prealloc_kib),
+              config.zero_fill == ZeroFill::kWrites ? "writes" : "device", work_dir->c_str());
   std::fflush(stdout);
   std::vector<Row> rows;
   Status status = run(config, *work_dir, rows);

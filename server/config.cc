@@ -485,6 +485,11 @@ const KeyRule kRules[] = {
     {"ringkeeper.reactorThreads", [](Ctx& x, const RawEntry& e, ServerConfig& c) {
        return parse_int(x, e, 0, 256, "an integer from 0 (one per core) to 256",
                         c.reactor_threads); }},
+    {"ringkeeper.txnLogZeroFill", [](Ctx& x, const RawEntry& e, ServerConfig& c) {
+       if (equals_ignore_case(e.value, "device")) c.txn_log_zero_fill = ZeroFill::kDevice;
+       else if (equals_ignore_case(e.value, "writes")) c.txn_log_zero_fill = ZeroFill::kWrites;
+       else return value_error(x, e, "device or writes");
+       return Status::ok(); }},
     {"ringkeeper.logLevel", [](Ctx& x, const RawEntry& e, ServerConfig& c) {
        return parse_log_level(x, e, c.log_level); }},
 };

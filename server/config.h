@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/status.h"
+#include "wal/zero_fill.h"
 
 namespace rk {
 
@@ -80,6 +81,7 @@ struct ServerConfig {
 
   // Ours.
   int32_t reactor_threads = 0;       // ringkeeper.reactorThreads; 0 = one per core
+  ZeroFill txn_log_zero_fill = ZeroFill::kDevice;  // ringkeeper.txnLogZeroFill: device|writes
   LogLevel log_level = LogLevel::kInfo;  // ringkeeper.logLevel
 
   std::vector<ConfigEntry> entries;   // every key=value as read, in file order

@@ -101,6 +101,7 @@ WalOptions wal_options(const ServerConfig& config, int wake_fd) {
   options.dir = config.data_log_dir;
   options.segment_bytes = static_cast<uint64_t>(config.pre_alloc_size_kib) * 1024;
   options.force_sync = config.force_sync;
+  options.zero_fill = config.txn_log_zero_fill;
   options.fsync_warning_threshold_ms = config.fsync_warning_threshold_ms;
   options.wake_fd = wake_fd;
   return options;

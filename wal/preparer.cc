@@ -56,7 +56,9 @@ int write_zeros(int fd, const std::string& zeros, uint64_t bytes) {
 SegmentPreparer::SegmentPreparer(PreparerOptions options)
     : options_(std::move(options)),
       temp_path_(options_.dir + "/" + std::string(kPreallocSegmentName)),
-      zeros_(static_cast<size_t>(std::min<uint64_t>(kZeroWriteBytes, options_.segment_bytes)),
+      zeros_(options_.zero_fill == ZeroFill::kWrites
+                 ? static_cast<size_t>(std::min<uint64_t>(kZeroWriteBytes, options_.segment_bytes))
+                 : 0,
              '\0') {
   RK_ASSERT(options_.segment_bytes > 0);
   worker_ = std::thread([this] { run(); });
@@ -132,10 +134,10 @@ Result<int> SegmentPreparer::prepare_once() {
   if (int err = fault.check()) return prepare_error(options_.dir, err);
   const int fd = open(temp_path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return prepare_error(options_.dir, errno);
-  // Written, zeroed extents, so a record write later is a plain overwrite and fdatasync has no
-  // metadata to carry: by the device's Write Zeroes where it offers it, else fallocate first
-  // (a full disk shows at once, the extents come out contiguous) and zero writes that turn
-  // the unwritten extents into written ones.
+  // Written, zeroed extents by the device's Write Zeroes where it offers it, so a record write
+  // later is a plain overwrite and fdatasync has no metadata to carry. Else fallocate (a full
+  // disk shows at once, the extents come out contiguous) and, with ZeroFill::kWrites, zero
+  // writes that turn the unwritten extents into written ones.
   int err = 0;
   const off_t bytes = static_cast<off_t>(options_.segment_bytes);
   const bool device_zeroed =
@@ -144,13 +146,15 @@ Result<int> SegmentPreparer::prepare_once() {
     if (device_zeroes_ && errno != EOPNOTSUPP && errno != EINVAL) {
       err = errno;  // ENOSPC and real I/O errors count; "not supported" falls back
     } else {
+      const bool writes = options_.zero_fill == ZeroFill::kWrites;
       if (device_zeroes_) {
         device_zeroes_ = false;
-        RK_INFO("txn log segments in %s are zero-filled by writes (no device Write Zeroes)",
-                options_.dir.c_str());
+        RK_INFO("txn log segments in %s: no device Write Zeroes here; %s", options_.dir.c_str(),
+                writes ? "every block is written with zeros ahead"
+                       : "allocated with fallocate (unwritten extents)");
       }
       if (fallocate(fd, 0, 0, bytes) != 0 && errno != EOPNOTSUPP) err = errno;
-      if (err == 0) err = write_zeros(fd, zeros_, options_.segment_bytes);
+      if (err == 0 && writes) err = write_zeros(fd, zeros_, options_.segment_bytes);
     }
   } else if (!device_zeroes_logged_) {
     device_zeroes_logged_ = true;

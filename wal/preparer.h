@@ -1,6 +1,6 @@
 // Makes the txn log's next segment ahead of need, off the commit path: a file under the temp
-// name, preallocated, every block written with zeros (by the device's Write Zeroes where the
-// kernel and device offer it, else by writes), fsynced, its directory fsynced.
+// name, preallocated (see ZeroFill), fsynced, its directory fsynced. It reads as zeros in
+// every mode.
 #pragma once
 
 #include <atomic>
@@ -11,12 +11,14 @@
 #include <thread>
 
 #include "base/status.h"
+#include "wal/zero_fill.h"
 
 namespace rk {
 
 struct PreparerOptions {
   std::string dir;
   uint64_t segment_bytes = 0;
+  ZeroFill zero_fill = ZeroFill::kDevice;
   int wake_fd = -1;                 // eventfd written (8 bytes) whenever the state changes
   int64_t retry_interval_ms = 500;  // after a failure
 };

@@ -62,10 +62,12 @@ Result<std::unique_ptr<UringTxnLog>> UringTxnLog::open(const WalOptions& options
   log->forming_.frames.reserve(options.batch_bytes_max);
   for (Chain& chain : log->chains_) chain.batch.frames.reserve(options.batch_bytes_max);
   log->preparer_ = std::make_unique<SegmentPreparer>(PreparerOptions{
-      options.dir, log->segment_bytes_, options.wake_fd, options.prepare_retry_ms});
+      options.dir, log->segment_bytes_, options.zero_fill, options.wake_fd,
+      options.prepare_retry_ms});
   if (Status st = log->preparer_->wait_first_attempt(); !st) return st;
-  RK_INFO("txn log in %s: segments of %llu bytes (zero-filled ahead), %s, after zxid 0x%llx",
+  RK_INFO("txn log in %s: segments of %llu bytes (prepared ahead, %s), %s, after zxid 0x%llx",
           options.dir.c_str(), static_cast<unsigned long long>(log->segment_bytes_),
+          options.zero_fill == ZeroFill::kWrites ? "zero-filled" : "allocated",
           options.force_sync ? "fdatasync per batch"
                              : "forceSync=no: txns count as durable when written (unsafe)",
           static_cast<unsigned long long>(last_zxid));

@@ -17,6 +17,7 @@ namespace rk {
 struct WalOptions {
   std::string dir;                       // dataLogDir; created if missing
   uint64_t segment_bytes = 64ull << 20;  // preAllocSize; rounded up to 4 KiB
+  ZeroFill zero_fill = ZeroFill::kDevice;  // ringkeeper.txnLogZeroFill
   // false (zoo.cfg forceSync=no) skips every fsync: a txn counts as durable once written to
   // the page cache, so a power loss can lose acknowledged txns. Unsafe; for tests only.
   bool force_sync = true;

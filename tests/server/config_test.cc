@@ -105,6 +105,7 @@ TEST(ConfigTest, EveryKeyIsRead) {
       "DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=\n"
       "znode.container.checkIntervalMs=1000\n"
       "ringkeeper.reactorThreads=4\n"
+      "ringkeeper.txnLogZeroFill=writes\n"
       "ringkeeper.logLevel=DEBUG\n");
   EXPECT_EQ(c.tick_time_ms, 500);
   EXPECT_EQ(c.data_dir, "/d");
@@ -117,6 +118,7 @@ TEST(ConfigTest, EveryKeyIsRead) {
   EXPECT_EQ(c.init_limit_ticks, 10);
   EXPECT_EQ(c.sync_limit_ticks, 5);
   EXPECT_EQ(c.pre_alloc_size_kib, 1024);
+  EXPECT_EQ(c.txn_log_zero_fill, ZeroFill::kWrites);
   EXPECT_EQ(c.snap_count, 5000);
   EXPECT_EQ(c.snap_retain_count, 7);
   EXPECT_EQ(c.purge_interval_hours, 24);
@@ -272,6 +274,7 @@ TEST(ConfigTest, MalformedValuesNameFileLineAndKey) {
        "DigestAuthenticationProvider.superDigest: expected super:<digest>, got \"nocolon\""},
       {"znode.container.checkIntervalMs=0", "znode.container.checkIntervalMs: expected a positive"},
       {"ringkeeper.reactorThreads=1000", "ringkeeper.reactorThreads: expected an integer from 0"},
+      {"ringkeeper.txnLogZeroFill=zeros", "ringkeeper.txnLogZeroFill: expected device or writes"},
       {"ringkeeper.logLevel=loud", "ringkeeper.logLevel: expected one of debug, info, warn, error"},
       {"group.1=1:2:3", "group.1: hierarchical quorums"},
       {"weight.1=1", "weight.1: hierarchical quorums"},
@@ -353,6 +356,9 @@ TEST(ConfigTest, ForceSyncAndBooleansIgnoreCase) {
   EXPECT_FALSE(c.force_sync);
   EXPECT_FALSE(c.digest_enabled);
   EXPECT_TRUE(parse_ok(std::string(kBase) + "forceSync=Yes\n").force_sync);
+  EXPECT_EQ(parse_ok(kBase).txn_log_zero_fill, ZeroFill::kDevice);
+  EXPECT_EQ(parse_ok(std::string(kBase) + "ringkeeper.txnLogZeroFill=Device\n").txn_log_zero_fill,
+            ZeroFill::kDevice);
 }
 
 TEST(ConfigTest, FourLetterWordWhitelist) {

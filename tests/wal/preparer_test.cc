@@ -1,6 +1,6 @@
 // The segment preparer on a real file system: a prepared segment is the configured size, reads
-// back as zeros, and holds only written extents (no unwritten extent left for an fdatasync to
-// convert), whichever way the zeros got there (device Write Zeroes or zero writes).
+// back as zeros and is allocated ahead in both zero-fill modes; with ZeroFill::kWrites it holds
+// only written extents (no unwritten extent left for an fdatasync to convert).
 #include "wal/preparer.h"
 
 #include <fcntl.h>
@@ -59,27 +59,47 @@ ExtentSummary extents_of(int fd) {
   return out;
 }
 
-TEST(SegmentPreparerTest, APreparedSegmentIsAllZerosInWrittenExtents) {
-  TempDir dir;
-  SegmentPreparer preparer(PreparerOptions{dir.path(), kSegmentBytes});
-  ASSERT_TRUE(preparer.wait_first_attempt());
-  ASSERT_TRUE(wait_ready(preparer));
+// Prepares and takes one segment; its path.
+std::string prepare_one(const TempDir& dir, ZeroFill zero_fill) {
+  SegmentPreparer preparer(PreparerOptions{dir.path(), kSegmentBytes, zero_fill});
+  EXPECT_TRUE(preparer.wait_first_attempt());
+  EXPECT_TRUE(wait_ready(preparer));
   const std::string path = dir.file("log.1");
   Result<int> taken = preparer.take(path);
-  ASSERT_TRUE(taken) << taken.status().message();
-  close(*taken);
+  EXPECT_TRUE(taken) << taken.status().message();
+  if (taken) close(*taken);
+  return path;
+}
 
+ExtentSummary extents_of(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  ExtentSummary extents = extents_of(fd);
+  close(fd);
+  return extents;
+}
+
+TEST(SegmentPreparerTest, WritesModeLeavesAllZerosInWrittenExtents) {
+  TempDir dir;
+  const std::string path = prepare_one(dir, ZeroFill::kWrites);
   const std::string bytes = testing::read_bytes(path);
   ASSERT_EQ(bytes.size(), kSegmentBytes);
   EXPECT_EQ(bytes.find_first_not_of('\0'), std::string::npos);
-
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  ExtentSummary extents = extents_of(fd);
-  close(fd);
+  ExtentSummary extents = extents_of(path);
   if (!extents.supported) GTEST_SKIP() << "no FIEMAP on " << dir.path();
   EXPECT_EQ(extents.unwritten, 0u) << "a segment must not leave extent conversion to fdatasync";
   EXPECT_GE(extents.mapped_bytes, kSegmentBytes) << "every block allocated ahead";
+}
+
+TEST(SegmentPreparerTest, DeviceModeAllocatesEveryBlockAndReadsAsZeros) {
+  TempDir dir;
+  const std::string path = prepare_one(dir, ZeroFill::kDevice);
+  const std::string bytes = testing::read_bytes(path);
+  ASSERT_EQ(bytes.size(), kSegmentBytes);
+  EXPECT_EQ(bytes.find_first_not_of('\0'), std::string::npos);
+  ExtentSummary extents = extents_of(path);
+  if (!extents.supported) GTEST_SKIP() << "no FIEMAP on " << dir.path();
+  EXPECT_GE(extents.mapped_bytes, kSegmentBytes) << "every block allocated ahead, not sparse";
 }
 
 TEST(SegmentPreparerTest, TheNextSegmentIsPreparedAfterATake) {
