@@ -48,6 +48,7 @@ struct Config {
   std::string csv;
   uint64_t prealloc_kib = 65536;  // zoo.cfg preAllocSize, the server's default
   ZeroFill zero_fill = ZeroFill::kDevice;  // ringkeeper.txnLogZeroFill, the server's default
+  uint64_t bare_file_mib = 1024;  // the bare loop appends through one file this big, prepared once
   bool verbose = false;
   bool encode_ahead = true;  // the log's next batch is appended while chains are in flight
 };
@@ -194,13 +195,15 @@ class LogContender {
 // wrapping around in its region. Every batch writes the same sealed frames the log would.
 class BareContender {
  public:
-  static Result<std::unique_ptr<BareContender>> open(const std::string& dir, uint64_t segment_bytes,
+  // One file of `file_bytes`, prepared like the log's segments before any slice runs, which
+  // the loop appends through from slice to slice (wrapping only when it is full: wraps()).
+  static Result<std::unique_ptr<BareContender>> open(const std::string& dir, uint64_t file_bytes,
                                                      ZeroFill zero_fill) {
     std::unique_ptr<BareContender> c(new BareContender());
-    c->segment_bytes_ = segment_bytes;
+    c->file_bytes_ = file_bytes;
     if (mkdir(dir.c_str(), 0755) != 0) return Status::error("cannot create " + dir + ": " + std::strerror(errno));
     {
-      SegmentPreparer preparer(PreparerOptions{dir, segment_bytes, zero_fill});
+      SegmentPreparer preparer(PreparerOptions{dir, file_bytes, zero_fill});
       if (Status st = preparer.wait_first_attempt(); !st) return st;
       auto fd = preparer.take(dir + "/bare.segment");
       if (!fd) return fd.status();
@@ -212,6 +215,7 @@ class BareContender {
     c->ring_ready_ = true;
     return c;
   }
+  uint64_t wraps() const { return wraps_; }
   ~BareContender() {
     if (ring_ready_) io_uring_queue_exit(&ring_);
     if (fd_ >= 0) close(fd_);
@@ -219,10 +223,8 @@ class BareContender {
 
   Result<Slice> run(unsigned batch, unsigned chains, int64_t slice_us) {
     const std::string frames = sealed_frames(batch);
-    const uint64_t region_bytes = (segment_bytes_ / chains) & ~uint64_t{4095};
-    if (frames.size() > region_bytes) return Status::error("a batch is bigger than a chain's region of the segment");
+    if (frames.size() > file_bytes_) return Status::error("a batch is bigger than the bare loop's file");
     std::array<Chain, kChainsMax> slots{};
-    for (unsigned i = 0; i < chains; ++i) slots[i].offset = i * region_bytes;
     Slice slice;
     const int64_t start_us = mono_us();
     const int64_t deadline_us = start_us + slice_us;
@@ -231,7 +233,13 @@ class BareContender {
       const bool open = mono_us() < deadline_us && !g_interrupted.load();
       for (unsigned i = 0; open && i < chains; ++i) {
         if (slots[i].busy) continue;
-        if (slots[i].offset + frames.size() > (i + 1) * region_bytes) slots[i].offset = i * region_bytes;
+        // Each batch at the next offset, as the log places its chains' batches.
+        if (next_offset_ + frames.size() > file_bytes_) {
+          next_offset_ = 0;
+          ++wraps_;
+        }
+        slots[i].offset = next_offset_;
+        next_offset_ += frames.size();
         queue_chain(i, slots[i], frames);
         ++in_flight;
       }
@@ -304,14 +312,15 @@ class BareContender {
         return other.busy && other.sequence < chain.sequence;
       });
       chain.busy = false;
-      chain.offset += batch_bytes;
       --in_flight;
     }
     io_uring_cq_advance(&ring_, seen);
     return status;
   }
 
-  uint64_t segment_bytes_ = 0;
+  uint64_t file_bytes_ = 0;
+  uint64_t next_offset_ = 0;  // where the next batch goes, across slices
+  uint64_t wraps_ = 0;        // times the file was full and the loop went back to its start
   uint64_t next_sequence_ = 0;
   int fd_ = -1;
   io_uring ring_{};
@@ -425,13 +434,14 @@ void usage() {
   std::fprintf(stderr,
                "usage: rk_commit_ceiling [--batches 1,8,64,256,1024] [--chains 1,4] [--slice-ms 500]\n"
                "                         [--pairs 6] [--dir .] [--csv FILE] [--prealloc-kib 65536] [--encode-at-flush]\n"
-               "                         [--zero-fill device|writes] [--verbose]\n"
+               "                         [--zero-fill device|writes] [--bare-file-mib 1024] [--verbose]\n"
                "Alternates UringTxnLog and a bare io_uring write+fdatasync loop in slices (log, bare, log,\n"
                "bare, ...) for every batch size and chains in flight (at most %u), in a temp directory made\n"
                "under --dir (a real disk: the log's), and prints the log/bare throughput ratio per pair.\n"
                "The log's next batch is appended while its chains are in flight, as the engine does;\n"
                "--encode-at-flush appends it only once a chain is free (encoding on the commit path).\n"
-               "--zero-fill prepares both contenders' segments as ringkeeper.txnLogZeroFill does (device).\n",
+               "--zero-fill prepares both contenders' segments as ringkeeper.txnLogZeroFill does (device).\n"
+               "The bare loop appends through one file of --bare-file-mib, prepared before the first slice.\n",
                kChainsMax);
 }
 
@@ -469,6 +479,7 @@ int parse_args(int argc, char** argv, Config& c) {
       else if (value == "writes") c.zero_fill = ZeroFill::kWrites;
       else ok = false;
     }
+    else if (arg == "--bare-file-mib") ok = (c.bare_file_mib = std::strtoull(value.c_str(), nullptr, 10)) >= 1;
     else if (arg == "--prealloc-kib") ok = (c.prealloc_kib = std::strtoull(value.c_str(), nullptr, 10)) >= 64;
     else ok = false;
     if (!ok) {
@@ -540,10 +551,17 @@ Status run(const Config& config, const std::string& work_dir, std::vector<Row>& 
   const uint64_t segment_bytes = config.prealloc_kib * 1024;
   auto log = LogContender::open(work_dir + "/log", segment_bytes, config.zero_fill, config.encode_ahead);
   if (!log) return log.status();
-  auto bare = BareContender::open(work_dir + "/bare", segment_bytes, config.zero_fill);
+  auto bare = BareContender::open(work_dir + "/bare", config.bare_file_mib << 20, config.zero_fill);
   if (!bare) return bare.status();
   if (Status st = (*log)->warm_up(); !st) return st;
-  return measure(config, **log, **bare, rows);
+  Status measured = measure(config, **log, **bare, rows);
+  if ((*bare)->wraps() > 0) {
+    std::printf("note: the bare loop filled its %llu MiB file %llu times and went on overwriting it "
+                "(--bare-file-mib for more room)\n",
+                static_cast<unsigned long long>(config.bare_file_mib),
+                static_cast<unsigned long long>((*bare)->wraps()));
+  }
+  return measured;
 }
 
 void on_interrupt(int) { g_interrupted.store(true); }

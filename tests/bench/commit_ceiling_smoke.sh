@@ -7,7 +7,7 @@ binary=$1
 work=$(mktemp -d "$PWD/commit-ceiling-smoke-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/dir"
-out=$("$binary" --batches 8 --pairs 1 --slice-ms 50 --prealloc-kib 4096 --dir "$work/dir" \
+out=$("$binary" --batches 8 --pairs 1 --slice-ms 50 --prealloc-kib 4096 --bare-file-mib 8 --dir "$work/dir" \
       --csv "$work/out.csv" 2>&1)
 status=$?
 printf '%s\n' "$out"
