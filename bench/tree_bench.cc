@@ -111,7 +111,7 @@ void BM_TreeGetDataAt1M(benchmark::State& state) {  // find + the Stat and data 
   for (auto _ : state) {
     const Node* node = tree.find(paths[next_random(rng) % paths.size()]);
     Stat stat = tree.stat_of(*node);
-    std::string data = node->data;
+    std::string data(node->data());
     benchmark::DoNotOptimize(stat);
     benchmark::DoNotOptimize(data.data());
   }

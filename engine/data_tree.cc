@@ -22,34 +22,20 @@ NodeKind node_kind(int64_t owner, bool extended_types_enabled) {
 DataTree::DataTree(bool extended_types_enabled) : extended_types_enabled_(extended_types_enabled) {
   // The nodes a 3.8 standalone server starts with: all stats zero, "/zookeeper/config"
   // world-readable only with aversion -1 (ZOOKEEPER-2014, set through setACL(.., -1)).
-  auto add = [this](std::string path, AclRef acl) {
+  Node* parent = nullptr;
+  auto add = [&](std::string_view path, AclRef acl, const NodeStat& stat) {
+    size_t hash = path_hash(path);
+    NodeTable::Probe probe = nodes_.probe_for_add(path, hash);
+    Node* node = add_node(probe, hash, parent, path, {}, false, std::move(acl), stat);
     data_size_ += static_cast<int64_t>(path.size());
-    nodes_[std::move(path)].acl = std::move(acl);
+    return node;
   };
-  add(std::string(kRootPath), open_acl_unsafe());
-  add(std::string(kZookeeperPath), open_acl_unsafe());
-  add(std::string(kQuotaPath), open_acl_unsafe());
-  add(std::string(kConfigPath), read_acl_unsafe());
-  nodes_.find(kRootPath)->second.children.insert("zookeeper");
-  Node& zk = nodes_.find(kZookeeperPath)->second;
-  zk.children.insert("quota");
-  zk.children.insert("config");
-  nodes_.find(kConfigPath)->second.stat.aversion = -1;
-}
-
-const Node* DataTree::find(std::string_view path) const {
-  auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : &it->second;
-}
-
-const Node* DataTree::find(const HashedPath& path) const {
-  auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : &it->second;
-}
-
-Node* DataTree::find_mutable(std::string_view path) {
-  auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : &it->second;
+  parent = add(kRootPath, open_acl_unsafe(), NodeStat{});
+  parent = add(kZookeeperPath, open_acl_unsafe(), NodeStat{});
+  add(kQuotaPath, open_acl_unsafe(), NodeStat{});
+  NodeStat config_stat;
+  config_stat.aversion = -1;
+  add(kConfigPath, read_acl_unsafe(), config_stat);
 }
 
 Stat DataTree::stat_of(const Node& node) const {
@@ -60,23 +46,23 @@ Stat DataTree::stat_of(const Node& node) const {
   out.ctime = s.ctime;
   out.mtime = s.mtime;
   out.version = s.version;
-  auto children = static_cast<int32_t>(node.children.size());
+  auto children = static_cast<int32_t>(node.child_count());
   out.cversion = s.cversion * 2 - children;
   out.aversion = s.aversion;
   // Clients see the owner only for session ephemerals; containers and TTLs show 0.
   bool session_owned = node_kind(s.ephemeral_owner, extended_types_enabled_) == NodeKind::kEphemeral;
   out.ephemeral_owner = session_owned ? s.ephemeral_owner : 0;
-  out.data_length = static_cast<int32_t>(node.data.size());
+  out.data_length = static_cast<int32_t>(node.data_bytes());
   out.num_children = children;
   out.pzxid = s.pzxid;
   return out;
 }
 
-void DataTree::index_owner(const std::string& path, int64_t owner) {
+void DataTree::index_owner(std::string_view path, int64_t owner) {
   switch (node_kind(owner, extended_types_enabled_)) {
-    case NodeKind::kContainer: containers_.insert(path); break;
-    case NodeKind::kTtl: ttls_.insert(path); break;
-    case NodeKind::kEphemeral: ephemerals_[owner].insert(path); break;
+    case NodeKind::kContainer: containers_.emplace(path); break;
+    case NodeKind::kTtl: ttls_.emplace(path); break;
+    case NodeKind::kEphemeral: ephemerals_[owner].emplace(path); break;
     case NodeKind::kPersistent: break;
   }
 }
@@ -96,19 +82,54 @@ void DataTree::unindex_owner(std::string_view path, int64_t owner) {
   }
 }
 
-Err DataTree::create_node(std::string_view path, std::string data, bool data_is_null, AclRef acl,
+Node* DataTree::add_node(const NodeTable::Probe& probe, size_t hash, Node* parent, std::string_view path,
+                         std::string_view data, bool data_is_null, AclRef acl, const NodeStat& stat) {
+  Node* node = Node::make(path, data, data_is_null, std::move(acl), stat);
+  nodes_.add(probe, node, hash);
+  if (parent == nullptr) return node;  // the root
+  if (parent->children_ == nullptr) {
+    parent->children_ = new ChildIndex(parent->path_bytes_ == 1 ? 1 : parent->path_bytes_ + 1);
+  }
+  // Snapshot loads and ascending names append; the rest search.
+  if (parent->children_->sorts_last(node)) {
+    parent->children_->append(node);
+  } else {
+    parent->children_->insert(node);
+  }
+  return node;
+}
+
+Node* DataTree::replace_data(Node* node, size_t hash, std::string_view data, bool data_is_null) {
+  if (node->fits(data.size())) {
+    node->assign_data(data, data_is_null);
+    return node;
+  }
+  Node* moved = node->relocated(data, data_is_null);
+  nodes_.replace(hash, node, moved);
+  std::string_view path = moved->path();
+  if (path.size() > 1) {
+    Node* parent = find_mutable(parent_path(path));
+    RK_ASSERT(parent != nullptr && parent->children_ != nullptr);
+    parent->children_->replace(node, moved);
+  }
+  Node::destroy(node);
+  return moved;
+}
+
+Err DataTree::create_node(std::string_view path, std::string_view data, bool data_is_null, AclRef acl,
                           int64_t owner, int32_t parent_cversion, Zxid zxid, int64_t time_ms,
                           Stat* out, std::vector<TreeEvent>* events) {
   std::string_view parent_name = parent_path(path);
   Node* parent = find_mutable(parent_name);
   if (parent == nullptr) return Err::kNoNode;
-  // One probe both finds a node already there and makes room for a new one (a rehash moves
-  // no node, so `parent` stays valid).
-  auto [it, inserted] = nodes_.try_emplace(std::string(path));
-  if (!inserted) {
+  // One probe both finds a node already there and makes room for a new one (growing the
+  // table moves no node, so `parent` stays valid).
+  const size_t hash = path_hash(path);
+  NodeTable::Probe probe = nodes_.probe_for_add(path, hash);
+  if (probe.found != nullptr) {
     // Replay over a fuzzy snapshot: the node may already be there. Keep the parent's
     // cversion/pzxid moving forward as the original create did (DataTree.processTxn).
-    it->second.acl = std::move(acl);
+    probe.found->acl_ = std::move(acl);
     if (parent_cversion != -1 && parent_cversion > parent->stat.cversion) {
       parent->stat.cversion = parent_cversion;
       parent->stat.pzxid = zxid;
@@ -122,19 +143,15 @@ Err DataTree::create_node(std::string_view path, std::string data, bool data_is_
     parent->stat.cversion = parent_cversion;
     parent->stat.pzxid = zxid;
   }
-  parent->children.emplace(node_name(path));
-
-  Node& node = it->second;
+  Node* node = add_node(probe, hash, parent, path, data, data_is_null, std::move(acl),
+                        NodeStat{.czxid = zxid, .mzxid = zxid, .pzxid = zxid, .ctime = time_ms, .mtime = time_ms,
+                                 .ephemeral_owner = owner});
   data_size_ += static_cast<int64_t>(path.size() + data.size());
-  node.data = std::move(data);
-  node.data_is_null = data_is_null;
-  node.acl = std::move(acl);
-  node.stat = NodeStat{zxid, zxid, zxid, time_ms, time_ms, 0, 0, 0, owner};
-  index_owner(it->first, owner);
-  if (out != nullptr) *out = stat_of(node);
+  index_owner(path, owner);
+  if (out != nullptr) *out = stat_of(*node);
   if (events != nullptr) {
-    events->push_back(TreeEvent{EventType::kNodeCreated, it->first, node.acl});
-    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent->acl});
+    events->push_back(TreeEvent{EventType::kNodeCreated, std::string(path), node->acl_});
+    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent->acl_});
   }
   return Err::kOk;
 }
@@ -144,95 +161,93 @@ Err DataTree::delete_node(std::string_view path, Zxid zxid, std::vector<TreeEven
   Node* parent = find_mutable(parent_name);
   if (parent == nullptr) return Err::kNoNode;
   // Even when the child is already gone (replay), move pzxid forward as the original did.
-  auto child = parent->children.find(node_name(path));
-  if (child != parent->children.end()) parent->children.erase(child);
+  if (parent->children_ != nullptr && parent->children_->erase(node_name(path)) && parent->children_->empty()) {
+    delete parent->children_;
+    parent->children_ = nullptr;
+  }
   if (zxid > parent->stat.pzxid) parent->stat.pzxid = zxid;
 
-  auto it = nodes_.find(path);
-  if (it == nodes_.end()) return Err::kNoNode;
+  Node* node = nodes_.remove(path, path_hash(path));
+  if (node == nullptr) return Err::kNoNode;
   // Live deletes are validated to be childless. A replay over a fuzzy snapshot may find
   // children created after this delete; their creates follow in the log, so drop them.
-  if (!it->second.children.empty()) erase_descendants(it->first);
-  data_size_ -= static_cast<int64_t>(it->first.size() + it->second.data.size());
-  unindex_owner(path, it->second.stat.ephemeral_owner);
+  if (node->children_ != nullptr) erase_descendants(node);
+  data_size_ -= static_cast<int64_t>(path.size() + node->data_bytes());
+  unindex_owner(path, node->stat.ephemeral_owner);
   if (events != nullptr) {
-    events->push_back(TreeEvent{EventType::kNodeDeleted, it->first, it->second.acl});
-    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent->acl});
+    events->push_back(TreeEvent{EventType::kNodeDeleted, std::string(path), node->acl_});
+    events->push_back(TreeEvent{EventType::kNodeChildrenChanged, std::string(parent_name), parent->acl_});
   }
-  nodes_.erase(it);
+  Node::destroy(node);
   return Err::kOk;
 }
 
-Err DataTree::set_data(std::string_view path, std::string data, bool data_is_null, int32_t version,
+Err DataTree::set_data(std::string_view path, std::string_view data, bool data_is_null, int32_t version,
                        Zxid zxid, int64_t time_ms, Stat* out, std::vector<TreeEvent>* events) {
-  auto it = nodes_.find(path);
-  if (it == nodes_.end()) return Err::kNoNode;
-  Node& node = it->second;
-  data_size_ += static_cast<int64_t>(data.size()) - static_cast<int64_t>(node.data.size());
-  node.data = std::move(data);
-  node.data_is_null = data_is_null;
-  node.stat.mtime = time_ms;
-  node.stat.mzxid = zxid;
-  node.stat.version = version;  // absolute, so a replay lands on the same value
-  if (out != nullptr) *out = stat_of(node);
-  if (events != nullptr) events->push_back(TreeEvent{EventType::kNodeDataChanged, it->first, node.acl});
+  const size_t hash = path_hash(path);
+  Node* node = nodes_.find(path, hash);
+  if (node == nullptr) return Err::kNoNode;
+  data_size_ += static_cast<int64_t>(data.size()) - static_cast<int64_t>(node->data_bytes());
+  node = replace_data(node, hash, data, data_is_null);
+  node->stat.mtime = time_ms;
+  node->stat.mzxid = zxid;
+  node->stat.version = version;  // absolute, so a replay lands on the same value
+  if (out != nullptr) *out = stat_of(*node);
+  if (events != nullptr) events->push_back(TreeEvent{EventType::kNodeDataChanged, std::string(path), node->acl_});
   return Err::kOk;
 }
 
 Err DataTree::set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat* out) {
   Node* node = find_mutable(path);
   if (node == nullptr) return Err::kNoNode;
-  node->acl = std::move(acl);
+  node->acl_ = std::move(acl);
   node->stat.aversion = aversion;
   if (out != nullptr) *out = stat_of(*node);
   return Err::kOk;
 }
 
-Err DataTree::restore_node(std::string path, Node node) {
+Err DataTree::restore_node(std::string_view path, NodeRecord record) {
   Err err = Err::kOk;
-  restore_node_under(nullptr, std::move(path), std::move(node), err);
+  restore_node_under(nullptr, path, std::move(record), err);
   return err;
 }
 
-Node* DataTree::restore_node_under(Node* parent, std::string path, Node node, Err& err) {
+Node* DataTree::restore_node_under(Node* parent, std::string_view path, NodeRecord record, Err& err) {
   RK_ASSERT(!path.empty() && path[0] == '/');
   if (parent == nullptr && path.size() > 1) parent = find_mutable(parent_path(path));
   err = Err::kNoNode;
   if (parent == nullptr && path.size() > 1) return nullptr;
-  auto [it, inserted] = nodes_.try_emplace(std::move(path));
-  Node& slot = it->second;
-  if (!inserted) {
+  const size_t hash = path_hash(path);
+  NodeTable::Probe probe = nodes_.probe_for_add(path, hash);
+  Node* node = probe.found;
+  if (node != nullptr) {
     err = Err::kNodeExists;
-    if (!is_special_path(it->first)) return nullptr;
-    unindex_owner(it->first, slot.stat.ephemeral_owner);
-    data_size_ -= static_cast<int64_t>(slot.data.size());
+    if (!is_special_path(path)) return nullptr;
+    unindex_owner(path, node->stat.ephemeral_owner);
+    data_size_ += static_cast<int64_t>(record.data.size()) - static_cast<int64_t>(node->data_bytes());
+    node = replace_data(node, hash, record.data, record.data_is_null);
+    node->acl_ = std::move(record.acl);
+    node->stat = record.stat;
   } else {
-    parent->children.emplace_hint(parent->children.end(), node_name(it->first));
-    data_size_ += static_cast<int64_t>(it->first.size());
+    node = add_node(probe, hash, parent, path, record.data, record.data_is_null, std::move(record.acl), record.stat);
+    data_size_ += static_cast<int64_t>(path.size() + record.data.size());
   }
   err = Err::kOk;
-  data_size_ += static_cast<int64_t>(node.data.size());
-  slot.data = std::move(node.data);
-  slot.data_is_null = node.data_is_null;
-  slot.acl = std::move(node.acl);
-  slot.stat = node.stat;
-  index_owner(it->first, slot.stat.ephemeral_owner);
-  return &slot;
+  index_owner(path, node->stat.ephemeral_owner);
+  return node;
 }
 
-void DataTree::erase_descendants(const std::string& path) {
-  Node* node = find_mutable(path);
-  if (node == nullptr) return;
-  for (const std::string& name : node->children) {
-    std::string child = path + "/" + name;
-    erase_descendants(child);
-    auto it = nodes_.find(child);
-    if (it == nodes_.end()) continue;
-    data_size_ -= static_cast<int64_t>(it->first.size() + it->second.data.size());
-    unindex_owner(child, it->second.stat.ephemeral_owner);
-    nodes_.erase(it);
+void DataTree::erase_descendants(Node* node) {
+  for (const Node* child : node->children()) {
+    Node* removed = nodes_.remove(child->path(), path_hash(child->path()));
+    RK_ASSERT(removed == child);
+    if (removed->children_ != nullptr) erase_descendants(removed);
+    data_size_ -= static_cast<int64_t>(removed->path_bytes_ + removed->data_bytes());
+    unindex_owner(removed->path(), removed->stat.ephemeral_owner);
+    Node::destroy(removed);
   }
-  node->children.clear();
+  delete node->children_;
+  node->children_ = nullptr;
 }
 
 const std::set<std::string>& DataTree::ephemerals(SessionId session) const {
@@ -252,22 +267,16 @@ int32_t DataTree::descendant_count(std::string_view path) const {
   if (node == nullptr) return 0;
   if (path == kRootPath) return static_cast<int32_t>(nodes_.size() - 1);
   int32_t count = 0;
-  std::vector<std::string> stack{std::string(path)};
+  std::vector<const Node*> stack{node};
   while (!stack.empty()) {
-    std::string at = std::move(stack.back());
+    const Node* at = stack.back();
     stack.pop_back();
-    const Node* n = find(at);
-    if (n == nullptr) continue;
-    for (const std::string& name : n->children) {
+    for (const Node* child : at->children()) {
       ++count;
-      stack.push_back(at + "/" + name);
+      if (child->child_count() != 0) stack.push_back(child);
     }
   }
   return count;
-}
-
-void DataTree::for_each(const std::function<void(const std::string&, const Node&)>& visit) const {
-  for (const auto& [path, node] : nodes_) visit(path, node);
 }
 
 }  // namespace rk

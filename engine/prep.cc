@@ -82,7 +82,7 @@ NodeView Prep::view(const HashedPath& path) const {
   if (const NodeView* pending = pending_.find(path)) return *pending;
   const Node* node = tree_.find(path);
   if (node == nullptr) return NodeView{};
-  return NodeView{true, node->stat, static_cast<int32_t>(node->children.size()), node->acl};
+  return NodeView{true, node->stat, static_cast<int32_t>(node->child_count()), node->acl()};
 }
 
 void Prep::record_parent(const HashedPath& parent, const NodeView& before, int child_delta,
@@ -182,7 +182,8 @@ Err Prep::create(Request& request, const std::vector<Id>& ids, Txn& txn) {
     txn.ephemeral = true;
   }
   record_parent(parent, parent_view, +1, txn, new_cversion);
-  NodeStat stat{txn.zxid, txn.zxid, txn.zxid, txn.time_ms, txn.time_ms, 0, 0, 0, owner};
+  NodeStat stat{.czxid = txn.zxid, .mzxid = txn.zxid, .pzxid = txn.zxid, .ctime = txn.time_ms, .mtime = txn.time_ms,
+                .ephemeral_owner = owner};
   pending_.add(txn.zxid, path, path_hash_value, NodeView{true, stat, 0, make_acl(acl)});
 
   txn.path = std::move(path);

@@ -67,11 +67,11 @@ void Processor::Impl::sweep_containers() {
   std::vector<std::string> doomed;
   for (const std::string& path : tree_.containers()) {
     const Node* node = tree_.find(path);
-    if (node != nullptr && node->children.empty() && node->stat.cversion > 0) doomed.push_back(path);
+    if (node != nullptr && node->child_count() == 0 && node->stat.cversion > 0) doomed.push_back(path);
   }
   for (const std::string& path : tree_.ttls()) {
     const Node* node = tree_.find(path);
-    if (node == nullptr || !node->children.empty()) continue;
+    if (node == nullptr || node->child_count() != 0) continue;
     int64_t ttl_ms = ttl_of_owner(node->stat.ephemeral_owner);
     if (ttl_ms != 0 && now_wall_ms_ - node->stat.mtime > ttl_ms) doomed.push_back(path);
   }

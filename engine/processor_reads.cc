@@ -49,7 +49,7 @@ void Processor::Impl::run_read(Connection& conn, Request& request, int64_t recei
 Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply) {
   const std::string& path = request.path;
   auto readable = [&conn](const Node& node, int32_t perm) {
-    return acl_permits(*node.acl, perm, conn.ids);
+    return acl_permits(*node.acl(), perm, conn.ids);
   };
   if (request.malformed) return Err::kMarshallingError;
   switch (request.type) {
@@ -72,8 +72,8 @@ Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply
       if (node == nullptr) return Err::kNoNode;
       if (!readable(*node, perm::kRead)) return Err::kNoAuth;
       if (request.watch) watches_.add(path, conn.watcher, WatchKind::kData);
-      reply.data = node->data;
-      reply.data_is_null = node->data_is_null;
+      reply.data = node->data();
+      reply.data_is_null = node->data_is_null();
       reply.stat = tree_.stat_of(*node);
       return Err::kOk;
     }
@@ -83,7 +83,7 @@ Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply
       if (node == nullptr) return Err::kNoNode;
       if (!readable(*node, perm::kRead)) return Err::kNoAuth;
       if (request.watch) watches_.add(path, conn.watcher, WatchKind::kChild);
-      reply.children.assign(node->children.begin(), node->children.end());
+      reply.children = node->child_names();
       if (request.type == OpCode::kGetChildren2) reply.stat = tree_.stat_of(*node);
       return Err::kOk;
     }
@@ -91,7 +91,7 @@ Err Processor::Impl::read_op(Connection& conn, Request& request, Response& reply
       const Node* node = tree_.find(path);
       if (node == nullptr) return Err::kNoNode;
       if (!readable(*node, perm::kRead | perm::kAdmin)) return Err::kNoAuth;
-      reply.acl = readable(*node, perm::kAdmin) ? *node->acl : masked_acl(*node->acl);
+      reply.acl = readable(*node, perm::kAdmin) ? *node->acl() : masked_acl(*node->acl());
       reply.stat = tree_.stat_of(*node);
       return Err::kOk;
     }
@@ -156,16 +156,16 @@ Err Processor::Impl::multi_read(Connection& conn, Request& request, Response& re
     const Node* node = tree_.find(op.path);
     if (node == nullptr) {
       r.err = Err::kNoNode;
-    } else if (!acl_permits(*node->acl, perm::kRead, conn.ids)) {
+    } else if (!acl_permits(*node->acl(), perm::kRead, conn.ids)) {
       r.err = Err::kNoAuth;
     } else if (op.type == OpCode::kGetData) {
       r.type = OpCode::kGetData;
-      r.data = node->data;
-      r.data_is_null = node->data_is_null;
+      r.data = node->data();
+      r.data_is_null = node->data_is_null();
       r.stat = tree_.stat_of(*node);
     } else {
       r.type = OpCode::kGetChildren;
-      r.children.assign(node->children.begin(), node->children.end());
+      r.children = node->child_names();
     }
     reply.results.push_back(std::move(r));
   }

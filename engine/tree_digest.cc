@@ -31,8 +31,7 @@ uint64_t acl_digest(const AclRef& acl) {
 }
 
 // The fixed part after path and data: every stat field and the null flag.
-void put_stat(char* at, const Node& node) {
-  const NodeStat& s = node.stat;
+void put_stat(char* at, const NodeStat& s, bool data_is_null) {
   at = put(at, s.czxid);
   at = put(at, s.mzxid);
   at = put(at, s.pzxid);
@@ -42,14 +41,15 @@ void put_stat(char* at, const Node& node) {
   at = put(at, s.version);
   at = put(at, s.cversion);
   at = put(at, s.aversion);
-  put(at, static_cast<uint8_t>(node.data_is_null));
+  put(at, static_cast<uint8_t>(data_is_null));
 }
 
-uint64_t digest_with_acl(std::string_view path, const Node& node, uint64_t acl_seed) {
-  const uint64_t lengths[2] = {path.size(), node.data.size()};
+uint64_t digest_with_acl(std::string_view path, std::string_view data, bool data_is_null, const NodeStat& node_stat,
+                         uint64_t acl_seed) {
+  const uint64_t lengths[2] = {path.size(), data.size()};
   char stat[kStatBytes];
-  put_stat(stat, node);
-  const size_t total = sizeof(lengths) + path.size() + node.data.size() + kStatBytes;
+  put_stat(stat, node_stat, data_is_null);
+  const size_t total = sizeof(lengths) + path.size() + data.size() + kStatBytes;
   if (total <= kInlineBytes) {
     char buf[kInlineBytes];
     char* at = buf;
@@ -57,8 +57,8 @@ uint64_t digest_with_acl(std::string_view path, const Node& node, uint64_t acl_s
     at += sizeof(lengths);
     std::memcpy(at, path.data(), path.size());
     at += path.size();
-    std::memcpy(at, node.data.data(), node.data.size());
-    at += node.data.size();
+    std::memcpy(at, data.data(), data.size());
+    at += data.size();
     std::memcpy(at, stat, kStatBytes);
     return XXH3_64bits_withSeed(buf, total, acl_seed);
   }
@@ -70,15 +70,19 @@ uint64_t digest_with_acl(std::string_view path, const Node& node, uint64_t acl_s
   XXH3_64bits_reset_withSeed(&state, acl_seed);
   XXH3_64bits_update(&state, lengths, sizeof(lengths));
   XXH3_64bits_update(&state, path.data(), path.size());
-  XXH3_64bits_update(&state, node.data.data(), node.data.size());
+  XXH3_64bits_update(&state, data.data(), data.size());
   XXH3_64bits_update(&state, stat, kStatBytes);
   return XXH3_64bits_digest(&state);
 }
 
 }  // namespace
 
-uint64_t node_digest(std::string_view path, const Node& node) {
-  return digest_with_acl(path, node, acl_digest(node.acl));
+uint64_t node_digest(const Node& node) {
+  return digest_with_acl(node.path(), node.data(), node.data_is_null(), node.stat, acl_digest(node.acl()));
+}
+
+uint64_t node_digest(std::string_view path, const NodeRecord& record) {
+  return digest_with_acl(path, record.data, record.data_is_null, record.stat, acl_digest(record.acl));
 }
 
 uint64_t tree_digest(const DataTree& tree) {
@@ -86,12 +90,12 @@ uint64_t tree_digest(const DataTree& tree) {
   // Most nodes share a few ACL lists: remember the last one's digest.
   const AclList* last_acl = nullptr;
   uint64_t last_acl_digest = acl_digest(nullptr);
-  tree.for_each([&](const std::string& path, const Node& node) {
-    if (node.acl.get() != last_acl) {
-      last_acl = node.acl.get();
-      last_acl_digest = acl_digest(node.acl);
+  tree.for_each([&](const Node& node) {
+    if (node.acl().get() != last_acl) {
+      last_acl = node.acl().get();
+      last_acl_digest = acl_digest(node.acl());
     }
-    sum += digest_with_acl(path, node, last_acl_digest);
+    sum += digest_with_acl(node.path(), node.data(), node.data_is_null(), node.stat, last_acl_digest);
   });
   return sum;
 }

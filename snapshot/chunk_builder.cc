@@ -71,19 +71,25 @@ uint32_t NodeChunkBuilder::acl_index(const AclRef& acl) {
   return it->second;
 }
 
-void NodeChunkBuilder::add(std::string_view path, const Node& node) {
-  RK_ASSERT(node.acl != nullptr);
-  uint32_t acl = acl_index(node.acl);
+void NodeChunkBuilder::add(const Node& node) {
+  add_fields(node.path(), node.data(), node.data_is_null(), node.acl(), node.stat, node_digest(node));
+}
+
+void NodeChunkBuilder::add(std::string_view path, const NodeRecord& record) {
+  add_fields(path, record.data, record.data_is_null, record.acl, record.stat, node_digest(path, record));
+}
+
+void NodeChunkBuilder::add_fields(std::string_view path, std::string_view data, bool data_is_null, const AclRef& acl,
+                                  const NodeStat& s, uint64_t digest) {
+  RK_ASSERT(acl != nullptr);
+  uint32_t acl_at = acl_index(acl);
   auto path_offset = builder_.CreateString(path.data(), path.size());
-  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data;
-  if (!node.data.empty()) {
-    data = builder_.CreateVector(reinterpret_cast<const uint8_t*>(node.data.data()), node.data.size());
-  }
-  const NodeStat& s = node.stat;
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data_offset;
+  if (!data.empty()) data_offset = builder_.CreateVector(reinterpret_cast<const uint8_t*>(data.data()), data.size());
   snapfb::NodeStat stat(s.czxid, s.mzxid, s.pzxid, s.ctime, s.mtime, s.ephemeral_owner, s.version, s.cversion,
                         s.aversion);
-  nodes_.push_back(snapfb::CreateNode(builder_, path_offset, data, node.data_is_null, acl, &stat));
-  digest_ += node_digest(path, node);
+  nodes_.push_back(snapfb::CreateNode(builder_, path_offset, data_offset, data_is_null, acl_at, &stat));
+  digest_ += digest;
   ++node_count_;
 }
 

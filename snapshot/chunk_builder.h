@@ -31,7 +31,9 @@ class NodeChunkBuilder {
  public:
   explicit NodeChunkBuilder(size_t chunk_bytes);
 
-  void add(std::string_view path, const Node& node);
+  void add(const Node& node);
+  // A node given as a record: what a test crafting snapshots adds.
+  void add(std::string_view path, const NodeRecord& record);
   bool full() const { return builder_.GetSize() >= chunk_bytes_; }
   bool empty() const { return nodes_.empty(); }
   // The finished chunk; the builder starts the next one.
@@ -43,6 +45,8 @@ class NodeChunkBuilder {
 
  private:
   uint32_t acl_index(const AclRef& acl);
+  void add_fields(std::string_view path, std::string_view data, bool data_is_null, const AclRef& acl,
+                  const NodeStat& s, uint64_t digest);
 
   size_t chunk_bytes_;
   uint64_t node_count_ = 0;

@@ -134,14 +134,21 @@ std::string ChunkChecker::check_node(const snapfb::Node* n, const std::vector<Ac
   if (!is_valid_path(path)) return "malformed node path";
   if (n->acl() >= acls.size()) return "node " + std::string(path) + ": ACL index out of range";
   out.path.assign(path);
-  Node& node = out.node;
-  if (n->data() != nullptr) node.data.assign(reinterpret_cast<const char*>(n->data()->data()), n->data()->size());
-  node.data_is_null = n->data_is_null();
-  node.acl = acls[n->acl()];
+  NodeRecord& record = out.record;
+  if (n->data() != nullptr) record.data.assign(reinterpret_cast<const char*>(n->data()->data()), n->data()->size());
+  record.data_is_null = n->data_is_null();
+  record.acl = acls[n->acl()];
   const snapfb::NodeStat& s = *n->stat();
-  node.stat = NodeStat{s.czxid(), s.mzxid(),   s.pzxid(),   s.ctime(),          s.mtime(),
-                       s.version(), s.cversion(), s.aversion(), s.ephemeral_owner()};
-  digest_ += node_digest(out.path, node);
+  record.stat = NodeStat{.czxid = s.czxid(),
+                         .mzxid = s.mzxid(),
+                         .pzxid = s.pzxid(),
+                         .ctime = s.ctime(),
+                         .mtime = s.mtime(),
+                         .ephemeral_owner = s.ephemeral_owner(),
+                         .version = s.version(),
+                         .cversion = s.cversion(),
+                         .aversion = s.aversion()};
+  digest_ += node_digest(out.path, record);
   ++node_count_;
   return "";
 }

@@ -16,8 +16,8 @@
 namespace rk {
 
 struct DecodedNode {
-  std::string path;  // well formed (is_valid_path)
-  Node node;         // data, null flag, interned ACL and stat; no children
+  std::string path;   // well formed (is_valid_path)
+  NodeRecord record;  // data, null flag, interned ACL and stat
 };
 
 // One frame's worth of work for the inserting thread, in file order. A non-empty `error` ends

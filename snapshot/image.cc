@@ -30,10 +30,9 @@ std::string encode_image(const DataTree& tree, const std::vector<std::pair<Sessi
   for (const flatbuffers::DetachedBuffer& chunk : build_sessions_chunks(seq, sessions)) append_frame(out, chunk);
   NodeChunkBuilder chunk(kImageChunkBytes);
   TreeCursor cursor;
-  std::string path;
   const Node* node = nullptr;
-  while (cursor.next(tree, path, node)) {
-    chunk.add(path, *node);
+  while (cursor.next(tree, node)) {
+    chunk.add(*node);
     if (chunk.full()) append_frame(out, chunk.seal(seq++));
   }
   if (!chunk.empty()) append_frame(out, chunk.seal(seq++));

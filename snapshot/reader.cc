@@ -41,14 +41,12 @@ class NodeInserter {
   std::string insert(DecodedNode& decoded);
 
  private:
-  struct Ancestor {
-    std::string path;
-    Node* node = nullptr;
-  };
   Node* known_parent(std::string_view parent);
 
   DataTree& tree_;
-  std::vector<Ancestor> ancestors_;  // [0, depth_) in use; each an ancestor of the next
+  // [0, depth_) in use; each an ancestor of the next. Restoring a node moves no other node,
+  // so these stay valid through the load.
+  std::vector<Node*> ancestors_;
   size_t depth_ = 0;
 };
 
@@ -58,23 +56,23 @@ bool is_ancestor_or_self(std::string_view ancestor, std::string_view path) {
 }
 
 Node* NodeInserter::known_parent(std::string_view parent) {
-  while (depth_ > 0 && !is_ancestor_or_self(ancestors_[depth_ - 1].path, parent)) --depth_;
-  if (depth_ == 0 || ancestors_[depth_ - 1].path.size() != parent.size()) return nullptr;
-  return ancestors_[depth_ - 1].node;
+  while (depth_ > 0 && !is_ancestor_or_self(ancestors_[depth_ - 1]->path(), parent)) --depth_;
+  if (depth_ == 0 || ancestors_[depth_ - 1]->path().size() != parent.size()) return nullptr;
+  return ancestors_[depth_ - 1];
 }
 
 std::string NodeInserter::insert(DecodedNode& decoded) {
   Node* parent = decoded.path.size() > 1 ? known_parent(parent_path(decoded.path)) : nullptr;
-  if (depth_ == ancestors_.size()) ancestors_.emplace_back();
-  Ancestor& slot = ancestors_[depth_];
-  slot.path.assign(decoded.path);  // kept: the tree takes the decoded path
   Err err = Err::kOk;
-  slot.node = tree_.restore_node_under(parent, std::move(decoded.path), std::move(decoded.node), err);
+  Node* node = tree_.restore_node_under(parent, decoded.path, std::move(decoded.record), err);
   switch (err) {
-    case Err::kOk: ++depth_; return "";
-    case Err::kNoNode: return "node " + slot.path + " before its parent";
-    case Err::kNodeExists: return "node " + slot.path + " twice";
-    default: return "node " + slot.path + " not restorable";
+    case Err::kOk:
+      if (depth_ == ancestors_.size()) ancestors_.emplace_back();
+      ancestors_[depth_++] = node;
+      return "";
+    case Err::kNoNode: return "node " + decoded.path + " before its parent";
+    case Err::kNodeExists: return "node " + decoded.path + " twice";
+    default: return "node " + decoded.path + " not restorable";
   }
 }
 

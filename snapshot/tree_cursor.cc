@@ -6,13 +6,12 @@
 
 namespace rk {
 
-bool TreeCursor::next(const DataTree& tree, std::string& path, const Node*& node) {
+bool TreeCursor::next(const DataTree& tree, const Node*& node) {
   if (!started_) {
     started_ = true;
     node = tree.find(kRootPath);
     RK_ASSERT(node != nullptr);  // the root cannot be deleted
-    path.assign(kRootPath);
-    stack_.push_back(Frame{path, {}, false});
+    stack_.push_back(Frame{std::string(kRootPath), {}, false});
     cached_ = false;
     return true;
   }
@@ -24,24 +23,20 @@ bool TreeCursor::next(const DataTree& tree, std::string& path, const Node*& node
         stack_.pop_back();
         continue;
       }
-      next_child_ = frame.started ? top_->children.upper_bound(frame.last) : top_->children.begin();
+      next_child_ = frame.started ? top_->children().upper_bound(frame.last) : top_->children().begin();
       cached_ = true;
     }
-    if (next_child_ == top_->children.end()) {
+    if (next_child_ == top_->children().end()) {
       stack_.pop_back();
       cached_ = false;
       continue;
     }
-    const std::string& name = *next_child_++;
-    frame.last = name;
+    node = *next_child_;
+    ++next_child_;
+    frame.last = node->name();
     frame.started = true;
-    path.assign(frame.path);
-    if (path.size() > 1) path += '/';
-    path += name;
-    node = tree.find(path);
-    RK_ASSERT(node != nullptr);  // a children set names only existing nodes
-    if (!node->children.empty()) {
-      stack_.push_back(Frame{path, {}, false});
+    if (node->child_count() != 0) {
+      stack_.push_back(Frame{std::string(node->path()), {}, false});
       cached_ = false;
     }
     return true;

@@ -24,7 +24,7 @@ class TreeCursor {
 
   // The next node in depth-first order, children by sorted name. False once the walk ended.
   // `node` stays valid until the tree changes.
-  bool next(const DataTree& tree, std::string& path, const Node*& node);
+  bool next(const DataTree& tree, const Node*& node);
 
   bool finished() const { return started_ && stack_.empty(); }
 
@@ -38,7 +38,7 @@ class TreeCursor {
   bool started_ = false;
   bool cached_ = false;
   const Node* top_ = nullptr;  // stack_.back()'s node while cached_
-  std::set<std::string, std::less<>>::const_iterator next_child_;
+  ChildIndex::Iterator next_child_;
 };
 
 }  // namespace rk

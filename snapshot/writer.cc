@@ -45,11 +45,11 @@ void SnapshotWriter::step(const DataTree& tree, size_t node_budget, Zxid applied
   cursor_.invalidate();  // the tree may have changed since the last step
   const Node* node = nullptr;
   for (size_t emitted = 0; emitted < node_budget; ++emitted) {
-    if (!cursor_.next(tree, path_, node)) {
+    if (!cursor_.next(tree, node)) {
       end_walk(applied_zxid);
       break;
     }
-    chunk_.add(path_, *node);
+    chunk_.add(*node);
     if (chunk_.full()) {
       outbox_.push_back(SnapshotChunk{chunk_.seal(next_seq_++)});
       // Build no further than one sealed chunk ahead of the file thread.

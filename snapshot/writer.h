@@ -72,7 +72,6 @@ class SnapshotWriter {
   std::deque<SnapshotChunk> outbox_;  // sealed, not yet accepted by the file thread
   uint32_t next_seq_ = 0;
   bool walk_done_ = false;
-  std::string path_;  // scratch for the cursor
 };
 
 }  // namespace rk

@@ -34,7 +34,7 @@ TEST(Multi, SuccessResultsPerOpType) {
   for (const OpResult& op : r.results) EXPECT_EQ(op.err, Err::kOk);
   EXPECT_NE(h.tree().find("/a"), nullptr);
   EXPECT_EQ(h.tree().find("/a/b"), nullptr);
-  EXPECT_EQ(h.tree().find("/x")->data, "1");
+  EXPECT_EQ(h.tree().find("/x")->data(), "1");
 }
 
 TEST(Multi, FailureAppliesNothingAndReportsLikeZooKeeper) {
@@ -53,7 +53,7 @@ TEST(Multi, FailureAppliesNothingAndReportsLikeZooKeeper) {
     EXPECT_EQ(r.results[i].err, expected[i]) << i;
   }
   EXPECT_EQ(h.tree().find("/a"), nullptr);
-  EXPECT_EQ(h.tree().find("/x")->data, "0");
+  EXPECT_EQ(h.tree().find("/x")->data(), "0");
   EXPECT_EQ(h.tree().find("/x")->stat.version, 0);
   // It is still one txn with its own zxid.
   const Txn& t = h.out.logged.back();

@@ -31,9 +31,9 @@ struct TreeDump {
 
 TreeDump dump(const DataTree& tree) {
   TreeDump d;
-  tree.for_each([&](const std::string& path, const Node& n) {
-    d.nodes[path] = NodeDump{n.data, n.data_is_null, n.stat, *n.acl,
-                             std::vector<std::string>(n.children.begin(), n.children.end())};
+  tree.for_each([&](const Node& n) {
+    d.nodes[std::string(n.path())] =
+        NodeDump{std::string(n.data()), n.data_is_null(), n.stat, *n.acl(), n.child_names()};
   });
   for (const auto& [s, paths] : tree.all_ephemerals()) d.ephemerals[s] = paths;
   d.containers = tree.containers();

@@ -6,48 +6,53 @@
 namespace rk {
 namespace {
 
-Node sample_node() {
-  Node n;
+NodeRecord sample_node() {
+  NodeRecord n;
   n.data = "payload";
   n.acl = open_acl_unsafe();
-  n.stat = NodeStat{11, 12, 13, 14, 15, 16, 17, 18, 19};
+  n.stat = NodeStat{.czxid = 11, .mzxid = 12, .pzxid = 13, .ctime = 14, .mtime = 15, .ephemeral_owner = 19,
+                    .version = 16, .cversion = 17, .aversion = 18};
   return n;
 }
 
 TEST(TreeDigest, EveryStoredFieldChangesTheNodeDigest) {
-  const Node base = sample_node();
+  const NodeRecord base = sample_node();
   const uint64_t d = node_digest("/a", base);
   EXPECT_EQ(node_digest("/a", sample_node()), d);
   EXPECT_NE(node_digest("/b", base), d);
-  std::vector<std::function<void(Node&)>> changes = {
-      [](Node& n) { n.data = "payloaD"; },
-      [](Node& n) { n.data_is_null = true; },
-      [](Node& n) { n.acl = read_acl_unsafe(); },
-      [](Node& n) { n.acl = make_acl({{perm::kAll, {"world", "anyone"}}, {perm::kRead, {"ip", "1.2.3.4"}}}); },
-      [](Node& n) { ++n.stat.czxid; },
-      [](Node& n) { ++n.stat.mzxid; },
-      [](Node& n) { ++n.stat.pzxid; },
-      [](Node& n) { ++n.stat.ctime; },
-      [](Node& n) { ++n.stat.mtime; },
-      [](Node& n) { ++n.stat.version; },
-      [](Node& n) { ++n.stat.cversion; },
-      [](Node& n) { ++n.stat.aversion; },
-      [](Node& n) { ++n.stat.ephemeral_owner; },
+  std::vector<std::function<void(NodeRecord&)>> changes = {
+      [](NodeRecord& n) { n.data = "payloaD"; },
+      [](NodeRecord& n) { n.data_is_null = true; },
+      [](NodeRecord& n) { n.acl = read_acl_unsafe(); },
+      [](NodeRecord& n) { n.acl = make_acl({{perm::kAll, {"world", "anyone"}}, {perm::kRead, {"ip", "1.2.3.4"}}}); },
+      [](NodeRecord& n) { ++n.stat.czxid; },
+      [](NodeRecord& n) { ++n.stat.mzxid; },
+      [](NodeRecord& n) { ++n.stat.pzxid; },
+      [](NodeRecord& n) { ++n.stat.ctime; },
+      [](NodeRecord& n) { ++n.stat.mtime; },
+      [](NodeRecord& n) { ++n.stat.version; },
+      [](NodeRecord& n) { ++n.stat.cversion; },
+      [](NodeRecord& n) { ++n.stat.aversion; },
+      [](NodeRecord& n) { ++n.stat.ephemeral_owner; },
   };
   for (size_t i = 0; i < changes.size(); ++i) {
-    Node n = sample_node();
+    NodeRecord n = sample_node();
     changes[i](n);
     EXPECT_NE(node_digest("/a", n), d) << "change " << i;
   }
-  Node with_children = sample_node();
-  with_children.children.insert("x");
-  EXPECT_EQ(node_digest("/a", with_children), d);
+  // A stored node digests as its record, children or not.
+  DataTree tree;
+  ASSERT_EQ(tree.restore_node("/a", sample_node()), Err::kOk);
+  EXPECT_EQ(node_digest(*tree.find("/a")), d);
+  ASSERT_EQ(tree.restore_node("/a/x", sample_node()), Err::kOk);
+  EXPECT_EQ(tree.find("/a")->child_count(), 1u);
+  EXPECT_EQ(node_digest(*tree.find("/a")), d);
 }
 
 TEST(TreeDigest, BytesMovedBetweenPathAndDataChangeTheDigest) {
-  Node a = sample_node();
+  NodeRecord a = sample_node();
   a.data = "bc";
-  Node b = sample_node();
+  NodeRecord b = sample_node();
   b.data = "c";
   EXPECT_NE(node_digest("/ab", a), node_digest("/abc", b));
 }

@@ -138,24 +138,24 @@ class HandMade : public ::testing::Test {
     bytes_.append(reinterpret_cast<const char*>(header), sizeof(header));
     bytes_ += payload;
   }
-  flatbuffers::DetachedBuffer nodes_chunk(uint32_t seq, const std::vector<std::pair<std::string, Node>>& nodes) {
+  flatbuffers::DetachedBuffer nodes_chunk(uint32_t seq, const std::vector<std::pair<std::string, NodeRecord>>& nodes) {
     NodeChunkBuilder b(1 << 20);
     for (const auto& [path, node] : nodes) b.add(path, node);
     return b.seal(seq);
   }
-  static Node plain() {
-    Node n;
+  static NodeRecord plain() {
+    NodeRecord n;
     n.acl = open_acl_unsafe();
     return n;
   }
   // Built-in nodes of a fresh tree, as a writer would emit them.
-  std::vector<std::pair<std::string, Node>> builtins() {
-    std::vector<std::pair<std::string, Node>> out;
+  std::vector<std::pair<std::string, NodeRecord>> builtins() {
+    std::vector<std::pair<std::string, NodeRecord>> out;
     DataTree fresh;
-    for (const char* p : {"/", "/zookeeper", "/zookeeper/config", "/zookeeper/quota"}) out.emplace_back(p, *fresh.find(p));
+    for (const char* p : {"/", "/zookeeper", "/zookeeper/config", "/zookeeper/quota"}) out.emplace_back(p, fresh.find(p)->record());
     return out;
   }
-  uint64_t digest_of(const std::vector<std::pair<std::string, Node>>& nodes) {
+  uint64_t digest_of(const std::vector<std::pair<std::string, NodeRecord>>& nodes) {
     uint64_t d = 0;
     for (const auto& [path, node] : nodes) d += node_digest(path, node);
     return d;

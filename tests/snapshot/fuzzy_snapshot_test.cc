@@ -117,7 +117,7 @@ void run_seed(uint64_t seed, size_t& later_nodes) {
   ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
   EXPECT_EQ(loaded->start_zxid, start_zxid);
   EXPECT_GE(loaded->end_zxid, start_zxid);
-  loaded->tree.for_each([&](const std::string&, const Node& n) {
+  loaded->tree.for_each([&](const Node& n) {
     later_nodes += std::max(n.stat.mzxid, n.stat.pzxid) > start_zxid;
   });
   RecordingOutput out;

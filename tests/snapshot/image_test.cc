@@ -46,7 +46,7 @@ TEST(SnapshotImage, RoundTripsTreeSessionsAndZxid) {
   EXPECT_EQ(image->end_zxid, zxid);  // not fuzzy
   EXPECT_EQ(image->time_ms, kWallMs);
   EXPECT_EQ(image->sessions, session_list(h.proc().sessions()));
-  EXPECT_EQ(image->tree.find("/acl")->acl->size(), 2u);
+  EXPECT_EQ(image->tree.find("/acl")->acl()->size(), 2u);
 }
 
 TEST(SnapshotImage, BytesWrittenAsASnapshotFileAreASnapshot) {

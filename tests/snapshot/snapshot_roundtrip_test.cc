@@ -49,10 +49,10 @@ TEST(SnapshotRoundTrip, EveryNodeKindSessionsAndZxidsComeBack) {
     EXPECT_EQ(loaded->sessions, expected);
     const Node* acl_node = loaded->tree.find("/acl");
     ASSERT_NE(acl_node, nullptr);
-    EXPECT_EQ(acl_node->acl->size(), 2u);
+    EXPECT_EQ(acl_node->acl()->size(), 2u);
     // ACLs are shared like the live tree's: the open ACL is the one open_acl_unsafe() list.
-    EXPECT_EQ(loaded->tree.find("/many/n1")->acl.get(), open_acl_unsafe().get());
-    EXPECT_EQ(loaded->tree.find("/many/n1")->acl.get(), loaded->tree.find("/many/n2")->acl.get());
+    EXPECT_EQ(loaded->tree.find("/many/n1")->acl().get(), open_acl_unsafe().get());
+    EXPECT_EQ(loaded->tree.find("/many/n1")->acl().get(), loaded->tree.find("/many/n2")->acl().get());
   }
 }
 

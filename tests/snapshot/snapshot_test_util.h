@@ -74,9 +74,7 @@ struct TreeShape {
 
 inline TreeShape shape(const DataTree& tree) {
   TreeShape s;
-  tree.for_each([&](const std::string& path, const Node& n) {
-    s.children[path] = std::vector<std::string>(n.children.begin(), n.children.end());
-  });
+  tree.for_each([&](const Node& n) { s.children[std::string(n.path())] = n.child_names(); });
   for (const auto& [id, paths] : tree.all_ephemerals()) s.ephemerals[id] = paths;
   s.containers = tree.containers();
   s.ttls = tree.ttls();
