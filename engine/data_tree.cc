@@ -208,16 +208,17 @@ Err DataTree::set_acl(std::string_view path, AclRef acl, int32_t aversion, Stat*
 
 Err DataTree::restore_node(std::string_view path, NodeRecord record) {
   Err err = Err::kOk;
-  restore_node_under(nullptr, path, std::move(record), err);
+  restore_node_under(nullptr, hashed_path(path), std::move(record), err);
   return err;
 }
 
-Node* DataTree::restore_node_under(Node* parent, std::string_view path, NodeRecord record, Err& err) {
+Node* DataTree::restore_node_under(Node* parent, const HashedPath& hashed, NodeRecord record, Err& err) {
+  const std::string_view path = hashed.path;
+  const size_t hash = hashed.hash;
   RK_ASSERT(!path.empty() && path[0] == '/');
   if (parent == nullptr && path.size() > 1) parent = find_mutable(parent_path(path));
   err = Err::kNoNode;
   if (parent == nullptr && path.size() > 1) return nullptr;
-  const size_t hash = path_hash(path);
   NodeTable::Probe probe = nodes_.probe_for_add(path, hash);
   Node* node = probe.found;
   if (node != nullptr) {

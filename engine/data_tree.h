@@ -83,7 +83,10 @@ class DataTree {
   // a search. Returns the restored node, or null with `err` set as restore_node would return
   // it. Only the restored node may move (when it overwrites a built-in one): the Node*
   // of every other node, `parent` included, stays valid.
-  Node* restore_node_under(Node* parent, std::string_view path, NodeRecord record, Err& err);
+  Node* restore_node_under(Node* parent, const HashedPath& path, NodeRecord record, Err& err);
+  // Starts loading where a node with this path_hash would go: a bulk load calls it some
+  // nodes ahead of restoring that node.
+  void prefetch(size_t path_hash_value) const { nodes_.prefetch(path_hash_value); }
 
   // Ephemerals owned by `session`, sorted; empty if none.
   const std::set<std::string>& ephemerals(SessionId session) const;

@@ -49,6 +49,10 @@ class NodeTable {
   void replace(size_t hash, const Node* old, Node* moved);
   // Room for `nodes` nodes without growing.
   void reserve(size_t nodes);
+  // Starts loading the home slot of `hash`, for a bulk load that knows its next paths.
+  void prefetch(size_t hash) const {
+    if (capacity_ != 0) __builtin_prefetch(&slots_[home(high_half(hash))]);
+  }
 
   template <class Visit>
   void for_each(Visit&& visit) const {

@@ -134,6 +134,7 @@ std::string ChunkChecker::check_node(const snapfb::Node* n, const std::vector<Ac
   if (!is_valid_path(path)) return "malformed node path";
   if (n->acl() >= acls.size()) return "node " + std::string(path) + ": ACL index out of range";
   out.path.assign(path);
+  out.path_hash = path_hash(path);
   NodeRecord& record = out.record;
   if (n->data() != nullptr) record.data.assign(reinterpret_cast<const char*>(n->data()->data()), n->data()->size());
   record.data_is_null = n->data_is_null();

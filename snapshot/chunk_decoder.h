@@ -16,8 +16,9 @@
 namespace rk {
 
 struct DecodedNode {
-  std::string path;   // well formed (is_valid_path)
-  NodeRecord record;  // data, null flag, interned ACL and stat
+  std::string path;      // well formed (is_valid_path)
+  size_t path_hash = 0;  // path_hash(path), computed off the inserting thread
+  NodeRecord record;     // data, null flag, interned ACL and stat
 };
 
 // One frame's worth of work for the inserting thread, in file order. A non-empty `error` ends

@@ -64,7 +64,8 @@ Node* NodeInserter::known_parent(std::string_view parent) {
 std::string NodeInserter::insert(DecodedNode& decoded) {
   Node* parent = decoded.path.size() > 1 ? known_parent(parent_path(decoded.path)) : nullptr;
   Err err = Err::kOk;
-  Node* node = tree_.restore_node_under(parent, decoded.path, std::move(decoded.record), err);
+  Node* node = tree_.restore_node_under(parent, HashedPath{decoded.path, decoded.path_hash},
+                                        std::move(decoded.record), err);
   switch (err) {
     case Err::kOk:
       if (depth_ == ancestors_.size()) ancestors_.emplace_back();
@@ -89,8 +90,11 @@ std::string insert_chunks(DecodedChunkQueue& queue, const SnapshotSummary& summa
   uint64_t footer_offset = 0;
   for (;;) {
     DecodedChunk chunk = queue.pop();
-    for (DecodedNode& node : chunk.nodes) {
-      std::string error = inserter.insert(node);
+    // The table slots a load writes are random: ask for each some nodes ahead of its insert.
+    constexpr size_t kPrefetchAhead = 8;
+    for (size_t i = 0; i < chunk.nodes.size(); ++i) {
+      if (i + kPrefetchAhead < chunk.nodes.size()) tree.prefetch(chunk.nodes[i + kPrefetchAhead].path_hash);
+      std::string error = inserter.insert(chunk.nodes[i]);
       if (!error.empty()) return frame_error(path, chunk.offset, error);
     }
     if (!chunk.error.empty()) return frame_error(path, chunk.offset, chunk.error);
