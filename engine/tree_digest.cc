@@ -85,18 +85,26 @@ uint64_t node_digest(std::string_view path, const NodeRecord& record) {
   return digest_with_acl(path, record.data, record.data_is_null, record.stat, acl_digest(record.acl));
 }
 
+uint64_t NodeDigester::acl(const AclRef& acl) {
+  if (acl.get() != last_acl_.get()) {
+    last_digest_ = acl_digest(acl);
+    last_acl_ = acl;
+  }
+  return last_digest_;
+}
+
+uint64_t NodeDigester::digest(const Node& node) {
+  return digest_with_acl(node.path(), node.data(), node.data_is_null(), node.stat, acl(node.acl()));
+}
+
+uint64_t NodeDigester::digest(std::string_view path, const NodeRecord& record) {
+  return digest_with_acl(path, record.data, record.data_is_null, record.stat, acl(record.acl));
+}
+
 uint64_t tree_digest(const DataTree& tree) {
   uint64_t sum = 0;
-  // Most nodes share a few ACL lists: remember the last one's digest.
-  const AclList* last_acl = nullptr;
-  uint64_t last_acl_digest = acl_digest(nullptr);
-  tree.for_each([&](const Node& node) {
-    if (node.acl().get() != last_acl) {
-      last_acl = node.acl().get();
-      last_acl_digest = acl_digest(node.acl());
-    }
-    sum += digest_with_acl(node.path(), node.data(), node.data_is_null(), node.stat, last_acl_digest);
-  });
+  NodeDigester digester;
+  tree.for_each([&](const Node& node) { sum += digester.digest(node); });
   return sum;
 }
 

@@ -58,7 +58,10 @@ flatbuffers::DetachedBuffer build_footer_chunk(uint32_t seq, uint64_t node_count
 NodeChunkBuilder::NodeChunkBuilder(size_t chunk_bytes) : chunk_bytes_(chunk_bytes), builder_(chunk_bytes + 4096) {}
 
 uint32_t NodeChunkBuilder::acl_index(const AclRef& acl) {
+  if (acl.get() == last_acl_) return last_acl_index_;  // held by acl_refs_ until the seal
   auto [it, inserted] = acl_indexes_.try_emplace(acl.get(), static_cast<uint32_t>(acls_.size()));
+  last_acl_ = acl.get();
+  last_acl_index_ = it->second;
   if (!inserted) return it->second;
   std::vector<flatbuffers::Offset<snapfb::AclEntry>> entries;
   entries.reserve(acl->size());
@@ -72,11 +75,11 @@ uint32_t NodeChunkBuilder::acl_index(const AclRef& acl) {
 }
 
 void NodeChunkBuilder::add(const Node& node) {
-  add_fields(node.path(), node.data(), node.data_is_null(), node.acl(), node.stat, node_digest(node));
+  add_fields(node.path(), node.data(), node.data_is_null(), node.acl(), node.stat, digester_.digest(node));
 }
 
 void NodeChunkBuilder::add(std::string_view path, const NodeRecord& record) {
-  add_fields(path, record.data, record.data_is_null, record.acl, record.stat, node_digest(path, record));
+  add_fields(path, record.data, record.data_is_null, record.acl, record.stat, digester_.digest(path, record));
 }
 
 void NodeChunkBuilder::add_fields(std::string_view path, std::string_view data, bool data_is_null, const AclRef& acl,
@@ -100,6 +103,7 @@ flatbuffers::DetachedBuffer NodeChunkBuilder::seal(uint32_t seq) {
   acls_.clear();
   acl_indexes_.clear();
   acl_refs_.clear();
+  last_acl_ = nullptr;
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/data_tree.h"
+#include "engine/tree_digest.h"
 #include "snapshot/snapshot_generated.h"
 
 namespace rk {
@@ -57,6 +58,9 @@ class NodeChunkBuilder {
   // ACLs already in this chunk, by address. The refs keep each list alive until the chunk
   // is sealed, so a freed list's address cannot be reused by a different ACL meanwhile.
   std::unordered_map<const AclList*, uint32_t> acl_indexes_;
+  const AclList* last_acl_ = nullptr;  // the last ACL indexed in this chunk, and its index
+  uint32_t last_acl_index_ = 0;
+  NodeDigester digester_;
   std::vector<AclRef> acl_refs_;
 };
 

@@ -68,6 +68,7 @@ class ChunkChecker {
   uint32_t next_seq_ = 0;
   uint64_t node_count_ = 0;
   uint64_t digest_ = 0;
+  NodeDigester digester_;
   bool footer_checked_ = false;
 };
 
@@ -149,7 +150,7 @@ std::string ChunkChecker::check_node(const snapfb::Node* n, const std::vector<Ac
                          .version = s.version(),
                          .cversion = s.cversion(),
                          .aversion = s.aversion()};
-  digest_ += node_digest(out.path, record);
+  digest_ += digester_.digest(out.path, record);
   ++node_count_;
   return "";
 }
