@@ -17,6 +17,10 @@ CONNECTIONS=16
 DEPTH=32
 RESOURCES=0
 RESOURCE_NODES=1000000
+# Every create round is this many creates on both servers, so both hold the same tree at each
+# round: a duration-bound round leaves the faster server with a bigger tree, and every later
+# snapshot (one per snapCount txns, each of the whole tree) costs it more per create.
+CREATE_OPS=200000
 BUILD=1
 KEEP=0
 OUT_DIR=
@@ -42,6 +46,7 @@ usage: bench/side_by_side.sh [options]
   --workloads LIST    comma list of create,set,get,mixed,latency (all; "" for none)
   --resources         also run the 1,000,000-znode resource phase
   --resource-nodes N  znodes loaded by the resource phase (1000000)
+  --create-ops N      creates per create round on each server, no warm-up (200000)
   --out DIR           where results.csv and the logs go (bench-results/<time>)
   --no-build          do not run scripts/build.sh
   --ringkeeper PATH   ringkeeper binary (build/ringkeeper)
@@ -60,6 +65,7 @@ while [ $# -gt 0 ]; do
     --workloads) WORKLOADS=$2; shift ;;
     --resources) RESOURCES=1 ;;
     --resource-nodes) RESOURCE_NODES=$2; shift ;;
+    --create-ops) CREATE_OPS=$2; shift ;;
     --out) OUT_DIR=$2; shift ;;
     --no-build) BUILD=0 ;;
     --ringkeeper) RINGKEEPER=$2; shift ;;
@@ -205,7 +211,7 @@ stop_server() {
 
 workload_args() {
   case "$1" in
-    create)  echo "--mix create=1 --value-size 100" ;;
+    create)  echo "--mix create=1 --value-size 100 --warmup 0 --ops $CREATE_OPS --duration $((DURATION_S * 6))" ;;
     set)     echo "--mix set=1 --value-size 1024 --keys 1000" ;;
     get)     echo "--mix get=1 --value-size 100 --keys 1000" ;;
     mixed)   echo "--mix get=90,set=10 --value-size 100 --keys 1000" ;;
