@@ -71,6 +71,8 @@ SegmentPreparer::~SegmentPreparer() {
   }
   changed_.notify_all();
   worker_.join();
+  std::unique_lock lock(mutex_);
+  trim_pending(lock);  // the worker may have stopped before the last ones
   if (ready_fd_ >= 0) close(ready_fd_);  // the temp file stays; the next start removes it
 }
 
@@ -99,12 +101,39 @@ Result<int> SegmentPreparer::take(const std::string& final_path) {
   return fd;
 }
 
+void SegmentPreparer::trim(int fd, uint64_t end) {
+  {
+    std::lock_guard lock(mutex_);
+    trims_.emplace_back(fd, end);
+  }
+  changed_.notify_all();
+}
+
+void SegmentPreparer::trim_pending(std::unique_lock<std::mutex>& lock) {
+  while (!trims_.empty()) {
+    std::vector<std::pair<int, uint64_t>> trims;
+    trims.swap(trims_);
+    lock.unlock();
+    for (const auto& [fd, end] : trims) {
+      if (ftruncate(fd, static_cast<off_t>(end)) != 0) {
+        RK_WARN("txn log: cannot release the unused tail of a finished segment in %s: %s",
+                options_.dir.c_str(), std::strerror(errno));
+      }
+      close(fd);
+    }
+    lock.lock();
+  }
+}
+
 void SegmentPreparer::run() {
   pthread_setname_np(pthread_self(), "rk-wal-prep");
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    trim_pending(lock);
     if (state() == State::kReady) {
-      changed_.wait(lock, [this] { return stopping_ || state() != State::kReady; });
+      changed_.wait(lock, [this] {
+        return stopping_ || state() != State::kReady || !trims_.empty();
+      });
       continue;
     }
     lock.unlock();

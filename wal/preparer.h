@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "wal/zero_fill.h"
@@ -47,10 +49,19 @@ class SegmentPreparer {
   // Renames the ready segment to final_path and hands over its fd (open for writing); the
   // worker starts on the next one. Only in state kReady.
   Result<int> take(const std::string& final_path);
+  // Takes over the fd of a segment the log has left behind, every record in it durable, and
+  // on the worker thread cuts the file to `end` (the bytes after its last record were only
+  // allocated ahead) and closes it. Not durable by itself, and needs not be: recovery reads
+  // a segment that ends at its file's end or in zeros the same way. A failed cut only costs
+  // the space.
+  void trim(int fd, uint64_t end);
 
  private:
   void run();
   Result<int> prepare_once();
+  // Cuts and closes every segment handed to trim(); called with mutex_ held (released while
+  // it works).
+  void trim_pending(std::unique_lock<std::mutex>& lock);
   void wake() const;
 
   const PreparerOptions options_;
@@ -66,6 +77,7 @@ class SegmentPreparer {
   bool attempted_ = false;  // guarded by mutex_
   bool stopping_ = false;   // guarded by mutex_
   int ready_fd_ = -1;       // guarded by mutex_
+  std::vector<std::pair<int, uint64_t>> trims_;  // guarded by mutex_: fds to cut and close
   Status error_;            // guarded by mutex_
   std::thread worker_;
 };

@@ -200,7 +200,9 @@ UringTxnLog::Switch UringTxnLog::switch_segment() {
     fail(fd.status(), /*sticky=*/true);
     return Switch::kFailed;
   }
-  if (segment_.fd >= 0) close(segment_.fd);
+  // The old segment is quiet (no chain in flight): everything in it is durable, and the room
+  // allocated after its last record goes back to the file system.
+  if (segment_.fd >= 0) preparer_->trim(segment_.fd, segment_.next_offset);
   segment_ = Segment{*fd, forming_.first_zxid, path, 0, /*dir_sync_pending=*/true};
   roll_pending_ = false;
   ++stats_.segments_opened;
