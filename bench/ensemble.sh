@@ -68,7 +68,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"  # log, stop_pid
 
 for bin in "$RINGKEEPER" "$RKBENCH"; do
   if [ ! -x "$bin" ]; then
@@ -89,18 +90,9 @@ declare -A SERVE_PID=()
 
 # --- processes -----------------------------------------------------------------------------
 
-stop_pid() {
-  local pid=$1
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
   local kind
-  for kind in "${!SERVE_PID[@]}"; do stop_pid "${SERVE_PID[$kind]}"; done
+  for kind in "${!SERVE_PID[@]}"; do stop_pid "${SERVE_PID[$kind]}" 300; done
   if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -135,7 +127,7 @@ start_ensemble() {
 }
 
 stop_ensemble() {
-  stop_pid "${SERVE_PID[$1]}"
+  stop_pid "${SERVE_PID[$1]}" 300
   unset "SERVE_PID[$1]"
 }
 

@@ -21,7 +21,6 @@
 import argparse
 import atexit
 import collections
-import ctypes
 import json
 import os
 import platform
@@ -37,14 +36,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "interop"))
-import harness  # noqa: E402  (the interop tests' four-letter-word client)
+import harness  # noqa: E402  (the interop tests' four-letter-word client, stock classpath, child reaping)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "127.0.0.1"
 STOCK_MAIN = "org.apache.zookeeper.server.quorum.QuorumPeerMain"
-STOCK_ENV_SCRIPT = "/usr/share/zookeeper/bin/zkEnv.sh"
 STOCK_JAR = "/usr/share/java/zookeeper.jar"
-SLF4J_BINDING = "/usr/share/java/slf4j-simple.jar"
 MEMBERS = 3
 SNAP_COUNT = 100000          # as bench/side_by_side.sh
 PREALLOC_KB = 65536
@@ -71,15 +68,10 @@ def ms_since(t0):
 
 # ---- processes -------------------------------------------------------------------------------
 
-def _die_with_parent():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-
-
 def spawn(argv, log_path, cwd):
     with open(log_path, "ab") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=cwd, preexec_fn=_die_with_parent)
+                                stdin=subprocess.DEVNULL, cwd=cwd, preexec_fn=harness._die_with_parent)
     _children[proc.pid] = proc
     return proc
 
@@ -163,21 +155,6 @@ def mode_of(port, timeout_s=FOUR_LETTER_TIMEOUT_S):
     return "-"
 
 
-def stock_classpath():
-    entries = []
-    try:
-        out = subprocess.run(["bash", "-c", '. "$0" >/dev/null 2>&1; printf %s "$CLASSPATH"',
-                              STOCK_ENV_SCRIPT], capture_output=True, text=True, timeout=10)
-        entries = [e for e in out.stdout.split(":") if e]
-    except (OSError, subprocess.SubprocessError):
-        pass
-    if not entries:
-        entries = ["/etc/zookeeper/conf", STOCK_JAR]
-    if os.path.exists(SLF4J_BINDING):
-        entries.append(SLF4J_BINDING)
-    return ":".join(entries)
-
-
 # ---- the ensemble ----------------------------------------------------------------------------
 
 class Timing:
@@ -220,7 +197,7 @@ class Ensemble:
         self.workdir = tempfile.mkdtemp(prefix="rk-failover-%s-" % kind)
         self.members = {i: Member(i, os.path.join(self.workdir, "m%d" % i))
                         for i in range(1, MEMBERS + 1)}
-        self.classpath = stock_classpath() if kind == "stock" else None
+        self.classpath = harness._stock_classpath() if kind == "stock" else None
 
     def _write_config(self, m):
         t = self.timing

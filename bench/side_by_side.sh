@@ -84,18 +84,10 @@ CSV="$OUT_DIR/results.csv"
 WORK=$(mktemp -d /tmp/rk-side-by-side.XXXXXX)
 declare -A SERVER_PID=() SERVER_PORT=() SERVER_DIR=() SERVER_START_NS=()
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"  # log, stop_pid
 
 # --- process handling ------------------------------------------------------------------
-
-stop_pid() {
-  local pid=$1
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local name

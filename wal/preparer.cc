@@ -152,8 +152,9 @@ void SegmentPreparer::run() {
     changed_.notify_all();
     wake();
     if (state() == State::kFailed) {
+      // Segments to cut give space back: the next attempt need not wait for the interval.
       changed_.wait_for(lock, std::chrono::milliseconds(options_.retry_interval_ms),
-                        [this] { return stopping_; });
+                        [this] { return stopping_ || !trims_.empty(); });
     }
   }
 }
@@ -169,26 +170,28 @@ Result<int> SegmentPreparer::prepare_once() {
   // writes that turn the unwritten extents into written ones.
   int err = 0;
   const off_t bytes = static_cast<off_t>(options_.segment_bytes);
-  const bool device_zeroed =
-      device_zeroes_ && fallocate(fd, FALLOC_FL_WRITE_ZEROES, 0, bytes) == 0;
-  if (!device_zeroed) {
-    if (device_zeroes_ && errno != EOPNOTSUPP && errno != EINVAL) {
-      err = errno;  // ENOSPC and real I/O errors count; "not supported" falls back
-    } else {
-      const bool writes = options_.zero_fill == ZeroFill::kWrites;
-      if (device_zeroes_) {
-        device_zeroes_ = false;
-        RK_INFO("txn log segments in %s: no device Write Zeroes here; %s", options_.dir.c_str(),
-                writes ? "every block is written with zeros ahead"
-                       : "allocated with fallocate (unwritten extents)");
+  if (device_zeroes_ != DeviceZeroes::kRefused) {
+    if (fallocate(fd, FALLOC_FL_WRITE_ZEROES, 0, bytes) == 0) {
+      if (device_zeroes_ == DeviceZeroes::kUntried) {
+        RK_INFO("txn log segments in %s are zeroed by the device (fallocate write-zeroes)",
+                options_.dir.c_str());
       }
-      if (fallocate(fd, 0, 0, bytes) != 0 && errno != EOPNOTSUPP) err = errno;
-      if (err == 0 && writes) err = write_zeros(fd, zeros_, options_.segment_bytes);
+      device_zeroes_ = DeviceZeroes::kOffered;
+    } else if (errno == EOPNOTSUPP || errno == EINVAL) {
+      device_zeroes_ = DeviceZeroes::kRefused;
+      RK_INFO("txn log segments in %s: no device Write Zeroes here; %s", options_.dir.c_str(),
+              options_.zero_fill == ZeroFill::kWrites
+                  ? "every block is written with zeros ahead"
+                  : "allocated with fallocate (unwritten extents)");
+    } else {
+      err = errno;  // ENOSPC and real I/O errors count
     }
-  } else if (!device_zeroes_logged_) {
-    device_zeroes_logged_ = true;
-    RK_INFO("txn log segments in %s are zeroed by the device (fallocate write-zeroes)",
-            options_.dir.c_str());
+  }
+  if (err == 0 && device_zeroes_ == DeviceZeroes::kRefused) {
+    if (fallocate(fd, 0, 0, bytes) != 0 && errno != EOPNOTSUPP) err = errno;
+    if (err == 0 && options_.zero_fill == ZeroFill::kWrites) {
+      err = write_zeros(fd, zeros_, options_.segment_bytes);
+    }
   }
   if (err == 0 && fsync(fd) != 0) err = errno;
   if (err == 0) {

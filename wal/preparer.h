@@ -67,9 +67,9 @@ class SegmentPreparer {
   const PreparerOptions options_;
   const std::string temp_path_;
   std::string zeros_;  // one write's worth of zero bytes, allocated once
-  // Worker thread only: the device's Write Zeroes is still to be tried (false once refused).
-  bool device_zeroes_ = true;
-  bool device_zeroes_logged_ = false;
+  // Worker thread only: what the device answered to Write Zeroes so far.
+  enum class DeviceZeroes : uint8_t { kUntried, kOffered, kRefused };
+  DeviceZeroes device_zeroes_ = DeviceZeroes::kUntried;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
